@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { tenants, users } from './identity';
+import { imports } from './imports';
+
+/** Append-only record of every change: who, when, what, before → after. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Null for platform-level events (tenant created or deleted). */
+    tenantId: uuid('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+    actorUserId: uuid('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Kept so the log stays readable after the actor is gone. */
+    actorLabel: text('actor_label').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    targetLabel: text('target_label').notNull().default(''),
+    /** idPaths of the orgs the change touched: org admins see events inside their subtree. */
+    orgIdPaths: text('org_id_paths').array().notNull().default(sql`'{}'::text[]`),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    importId: uuid('import_id').references(() => imports.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('audit_events_tenant_created_idx').on(t.tenantId, t.createdAt.desc()),
+    index('audit_events_tenant_actor_idx').on(t.tenantId, t.actorUserId, t.createdAt.desc()),
+    index('audit_events_tenant_target_idx').on(t.tenantId, t.targetType, t.targetId),
+    index('audit_events_tenant_action_idx').on(t.tenantId, t.action, t.createdAt.desc()),
+    index('audit_events_import_idx').on(t.importId),
+  ],
+);

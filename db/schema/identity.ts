@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, updatedAt } from './columns';
+
+/** A global identity: one per email address, whatever the number of tenants. */
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    email: text('email').notNull(),
+    firstName: text('first_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    locale: text('locale', { enum: ['en', 'ja'] }),
+    /** argon2id hash; null until the user registers. */
+    passwordHash: text('password_hash'),
+    isPlatformOperator: boolean('is_platform_operator').notNull().default(false),
+    passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_email_lower_uq').on(sql`lower(${t.email})`),
+    // Prefix search on names (list screens) uses these.
+    index('users_first_name_lower_idx').on(sql`lower(${t.firstName}) text_pattern_ops`),
+    index('users_last_name_lower_idx').on(sql`lower(${t.lastName}) text_pattern_ops`),
+    index('users_email_lower_pattern_idx').on(sql`lower(${t.email}) text_pattern_ops`),
+    check('users_email_shape_ck', sql`${t.email} ~ '^[^@[:space:]]+@[^@[:space:]]+$' and length(${t.email}) <= 254`),
+    check('users_locale_ck', sql`${t.locale} in ('en', 'ja')`),
+    check('users_names_len_ck', sql`length(${t.firstName}) <= 100 and length(${t.lastName}) <= 100`),
+  ],
+);
+
+/** One customer account. Its root organization carries the tenant's name. */
+export const tenants = pgTable(
+  'tenants',
+  {
+    id: id(),
+    /** URL segment: /t/SLUG/… */
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    defaultLocale: text('default_locale', { enum: ['en', 'ja'] }).notNull().default('en'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('tenants_slug_uq').on(t.slug),
+    check('tenants_slug_ck', sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{0,62}$'`),
+    check('tenants_default_locale_ck', sql`${t.defaultLocale} in ('en', 'ja')`),
+  ],
+);
+
+export const MEMBER_STATUSES = ['invited', 'active', 'deactivated'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+/** A user's membership of a tenant. */
+export const tenantMembers = pgTable(
+  'tenant_members',
+  {
+    id: id(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: MEMBER_STATUSES }).notNull().default('invited'),
+    isTenantAdmin: boolean('is_tenant_admin').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('tenant_members_tenant_user_uq').on(t.tenantId, t.userId),
+    // Target of composite foreign keys: a row that names a member also names its tenant.
+    unique('tenant_members_tenant_id_uq').on(t.tenantId, t.id),
+    index('tenant_members_user_idx').on(t.userId),
+    index('tenant_members_tenant_status_idx').on(t.tenantId, t.status),
+    index('tenant_members_tenant_admins_idx').on(t.tenantId).where(sql`${t.isTenantAdmin}`),
+    check('tenant_members_status_ck', sql`${t.status} in ('invited', 'active', 'deactivated')`),
+  ],
+);

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bytea, createdAt, id, updatedAt } from './columns';
+import { tenants, users } from './identity';
+
+export const IMPORT_OPERATIONS = ['upsert', 'delete'] as const;
+export const IMPORT_STATUSES = [
+  'uploaded', // stored, waiting for the planner
+  'planning',
+  'planned', // preview ready: waiting for the admin to apply or discard
+  'queued', // apply requested, waiting for its turn in the tenant's line
+  'applying',
+  'completed',
+  'failed',
+  'cancelled',
+  'discarded',
+] as const;
+export const ROW_OUTCOMES = ['created', 'updated', 'unchanged', 'deleted', 'not_found', 'error'] as const;
+export type ImportOperation = (typeof IMPORT_OPERATIONS)[number];
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+export type RowOutcome = (typeof ROW_OUTCOMES)[number];
+
+/** One uploaded file and its lifecycle. The file itself is kept here, not on local disk. */
+export const imports = pgTable(
+  'imports',
+  {
+    id: id(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    uploadedByUserId: uuid('uploaded_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    operation: text('operation', { enum: IMPORT_OPERATIONS }).notNull(),
+    status: text('status', { enum: IMPORT_STATUSES }).notNull().default('uploaded'),
+    fileName: text('file_name').notNull(),
+    fileSize: integer('file_size').notNull(),
+    fileContent: bytea('file_content').notNull(),
+    locale: text('locale', { enum: ['en', 'ja'] }).notNull().default('en'),
+    totalRows: integer('total_rows').notNull().default(0),
+    processedRows: integer('processed_rows').notNull().default(0),
+    /** Counts per outcome, e.g. {"created": 10, "error": 2}. */
+    counts: jsonb('counts').$type<Partial<Record<RowOutcome, number>>>().notNull().default({}),
+    errorMessage: text('error_message'),
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('imports_tenant_created_idx').on(t.tenantId, t.createdAt),
+    index('imports_tenant_status_idx').on(t.tenantId, t.status),
+    check('imports_operation_ck', sql`${t.operation} in ('upsert', 'delete')`),
+    check(
+      'imports_status_ck',
+      sql`${t.status} in ('uploaded', 'planning', 'planned', 'queued', 'applying', 'completed', 'failed', 'cancelled', 'discarded')`,
+    ),
+    check('imports_progress_ck', sql`${t.processedRows} between 0 and ${t.totalRows}`),
+  ],
+);
+
+/** Every data row of an import: the values as uploaded, the plan, and the applied outcome. */
+export const importRows = pgTable(
+  'import_rows',
+  {
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => imports.id, { onDelete: 'cascade' }),
+    entity: text('entity', { enum: ['organization', 'user'] }).notNull(),
+    rowNumber: integer('row_number').notNull(),
+    /** Apply order computed by the planner (parents before children, etc.). */
+    seq: integer('seq').notNull(),
+    values: jsonb('values').$type<Record<string, string>>().notNull(),
+    plannedOutcome: text('planned_outcome', { enum: ROW_OUTCOMES }),
+    changes: jsonb('changes').$type<Record<string, { from: unknown; to: unknown }>>(),
+    outcome: text('outcome', { enum: ROW_OUTCOMES }),
+    messageKey: text('message_key'),
+    messageParams: jsonb('message_params').$type<Record<string, string | number>>(),
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ name: 'import_rows_pk', columns: [t.importId, t.entity, t.rowNumber] }),
+    index('import_rows_seq_idx').on(t.importId, t.seq),
+    index('import_rows_outcome_idx').on(t.importId, t.outcome),
+    check('import_rows_entity_ck', sql`${t.entity} in ('organization', 'user')`),
+  ],
+);

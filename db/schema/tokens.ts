@@ -1,0 +1,41 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id } from './columns';
+import { tenantMembers, tenants, users } from './identity';
+
+export const TOKEN_KINDS = ['invitation', 'password_reset'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+/**
+ * Single-use links (invitation, password reset). Only the SHA-256 of the random token is
+ * stored; the token itself exists only in the email.
+ */
+export const userTokens = pgTable(
+  'user_tokens',
+  {
+    id: id(),
+    kind: text('kind', { enum: TOKEN_KINDS }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Invitations are to a tenant; password resets are not. */
+    tenantId: uuid('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+    memberId: uuid('member_id').references(() => tenantMembers.id, { onDelete: 'cascade' }),
+    createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Set when the email could not be sent (notifications off) so the console can offer "send". */
+    emailSentAt: timestamp('email_sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('user_tokens_hash_uq').on(t.tokenHash),
+    index('user_tokens_user_kind_idx').on(t.userId, t.kind),
+    index('user_tokens_tenant_idx').on(t.tenantId, t.createdAt),
+    check('user_tokens_kind_ck', sql`${t.kind} in ('invitation', 'password_reset')`),
+    check('user_tokens_invitation_tenant_ck', sql`${t.kind} <> 'invitation' or ${t.tenantId} is not null`),
+    check('user_tokens_hash_ck', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
