@@ -1,0 +1,62 @@
+import 'server-only';
+import type { NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import { getDb } from '@/db/client';
+import { authenticate } from '@/lib/auth/sign-in';
+import { producerConnection } from '@/workers/connection';
+
+const EIGHT_HOURS = 8 * 60 * 60;
+
+/** The client's address as the proxy in front of us reports it (first hop). */
+function clientAddress(headers: Record<string, string | string[] | undefined> | undefined): string {
+  const forwarded = headers?.['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  const real = headers?.['x-real-ip'];
+  return first || (Array.isArray(real) ? real[0] : real) || 'unknown';
+}
+
+/**
+ * next-auth 4 (the stable line) with email + password. The JWT carries only the user id;
+ * who that user is in a tenant is read from the database on every request (app/_lib/session.ts),
+ * so deactivation and role changes take effect at once.
+ */
+export const authOptions: NextAuthOptions = {
+  session: { strategy: 'jwt', maxAge: EIGHT_HOURS },
+  pages: { signIn: '/sign-in', error: '/sign-in' },
+  providers: [
+    CredentialsProvider({
+      name: 'Email',
+      credentials: { email: { type: 'email' }, password: { type: 'password' } },
+      async authorize(credentials, req) {
+        const email = credentials?.email?.trim() ?? '';
+        const password = credentials?.password ?? '';
+        if (!email || !password) throw new Error('required');
+        let result;
+        try {
+          result = await authenticate(getDb(), producerConnection(), {
+            email,
+            password,
+            address: clientAddress(req.headers),
+          });
+        } catch (err) {
+          console.error('sign-in failed:', err instanceof Error ? err.message : err);
+          throw new Error('unavailable');
+        }
+        if (!result.ok) {
+          // The code travels to the sign-in form, which shows it in the user's language.
+          throw new Error(result.reason === 'throttled' ? `throttled:${result.retryAfterSeconds}` : result.reason);
+        }
+        return { id: result.userId };
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) token.sub = user.id;
+      return token;
+    },
+    session({ session, token }) {
+      return { ...session, userId: token.sub, issuedAt: typeof token.iat === 'number' ? token.iat : 0 };
+    },
+  },
+};

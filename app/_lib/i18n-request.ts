@@ -1,0 +1,20 @@
+import { cookies, headers } from 'next/headers';
+import { getRequestConfig } from 'next-intl/server';
+import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, type Locale, negotiateLocale } from '@/lib/i18n/config';
+import { getActor } from './session';
+
+/** The user's own setting first, then their explicit choice on this browser, then the browser's languages. */
+async function resolveLocale(): Promise<Locale> {
+  const actor = await getActor().catch(() => null);
+  if (actor?.locale) return actor.locale;
+  const cookie = (await cookies()).get(LOCALE_COOKIE)?.value;
+  if (isLocale(cookie)) return cookie;
+  return negotiateLocale((await headers()).get('accept-language')) ?? DEFAULT_LOCALE;
+}
+
+export default getRequestConfig(async () => {
+  const locale = await resolveLocale();
+  const messages = (await import(`@/lib/i18n/messages/${locale}.json`)).default;
+  // Japanese enterprises first; APP_TIME_ZONE changes it for an installation.
+  return { locale, messages, timeZone: process.env.APP_TIME_ZONE ?? 'Asia/Tokyo' };
+});
