@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { tenants } from '@/db/schema';
 import { type AuditEntry, recordAudit } from './audit';
@@ -29,4 +29,19 @@ export async function createTenant(
     after: { name: tenant!.name, slug: tenant!.slug },
   });
   return { tenant: tenant!, rootOrgId: root.id };
+}
+
+/** Every tenant with its org and member counts, for the operator screen. */
+export async function listTenantsWithCounts(db: Db) {
+  return db
+    .select({
+      id: tenants.id,
+      name: tenants.name,
+      slug: tenants.slug,
+      createdAt: tenants.createdAt,
+      orgs: sql<number>`(select count(*)::int from organizations o where o.tenant_id = ${tenants.id})`,
+      members: sql<number>`(select count(*)::int from tenant_members m where m.tenant_id = ${tenants.id})`,
+    })
+    .from(tenants)
+    .orderBy(tenants.name);
 }

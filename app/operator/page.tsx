@@ -1,0 +1,59 @@
+import type { Metadata } from 'next';
+import { getFormatter, getTranslations } from 'next-intl/server';
+import { requireOperator } from '@/app/_lib/session';
+import { AppShell } from '@/components/shell/app-shell';
+import { buildNav } from '@/components/shell/nav';
+import { Card } from '@/components/ui/card';
+import { PageHeader } from '@/components/ui/page-header';
+import { Table, Td, Th } from '@/components/ui/table';
+import { getDb } from '@/db/client';
+import { listActorTenants } from '@/lib/actor';
+import { listTenantsWithCounts } from '@/lib/tenants';
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('operator'))('title') };
+}
+
+export default async function OperatorPage() {
+  const actor = await requireOperator();
+  const db = getDb();
+  const [t, format, rows, tenants] = await Promise.all([
+    getTranslations(),
+    getFormatter(),
+    listTenantsWithCounts(db),
+    listActorTenants(db, actor.userId),
+  ]);
+  return (
+    <AppShell actor={actor} tenants={tenants} nav={buildNav(actor, t, '/operator')}>
+      <PageHeader title={t('operator.title')} />
+      <Card title={t('operator.tenants')} description={t('operator.tenantsHint')}>
+        {rows.length === 0 ? (
+          <p className="text-sm text-slate-500">{t('operator.empty')}</p>
+        ) : (
+          <Table caption={t('operator.tenants')}>
+            <thead>
+              <tr>
+                <Th>{t('operator.columns.name')}</Th>
+                <Th>{t('operator.columns.slug')}</Th>
+                <Th className="text-right">{t('operator.columns.orgs')}</Th>
+                <Th className="text-right">{t('operator.columns.members')}</Th>
+                <Th>{t('operator.columns.created')}</Th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {rows.map((row) => (
+                <tr key={row.id}>
+                  <Td className="font-medium text-slate-900">{row.name}</Td>
+                  <Td className="font-mono text-xs">{row.slug}</Td>
+                  <Td className="text-right tabular-nums">{row.orgs.toLocaleString()}</Td>
+                  <Td className="text-right tabular-nums">{row.members.toLocaleString()}</Td>
+                  <Td>{format.dateTime(row.createdAt, { dateStyle: 'medium' })}</Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </Card>
+    </AppShell>
+  );
+}

@@ -1,0 +1,68 @@
+import type { Metadata } from 'next';
+import { getTranslations } from 'next-intl/server';
+import { requireActor } from '@/app/_lib/session';
+import { OrgTree } from '@/components/org-tree';
+import { AppShell } from '@/components/shell/app-shell';
+import { buildNav } from '@/components/shell/nav';
+import { Card } from '@/components/ui/card';
+import { PageHeader } from '@/components/ui/page-header';
+import { getDb } from '@/db/client';
+import { listActorTenants } from '@/lib/actor';
+import { adminScope } from '@/lib/authz';
+import { countMembersByStatus } from '@/lib/members';
+import { loadOrgTree } from '@/lib/orgs';
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('dashboard'))('title') };
+}
+
+export default async function DashboardPage({ params }: { params: Promise<{ tenant: string }> }) {
+  const { tenant: slug } = await params;
+  const actor = await requireActor(slug);
+  const tenant = actor.tenant!;
+  const db = getDb();
+  const t = await getTranslations();
+  const scope = await adminScope(db, actor);
+
+  // Tenant admins see the whole tree, org admins their subtrees, members the orgs they belong to.
+  const [roots, stats, tenants] = await Promise.all([
+    scope.kind === 'tenant'
+      ? loadOrgTree(db, tenant.id)
+      : scope.kind === 'subtrees'
+        ? loadOrgTree(db, tenant.id, scope.idPaths)
+        : Promise.resolve([]),
+    scope.kind === 'none' ? Promise.resolve(null) : countMembersByStatus(db, tenant.id, scope),
+    listActorTenants(db, actor.userId),
+  ]);
+  const role = actor.isTenantAdmin ? t('roles.tenantAdmin') : scope.kind === 'subtrees' ? t('roles.orgAdmin') : t('roles.member');
+  const name = `${actor.firstName} ${actor.lastName}`.trim() || actor.email;
+
+  return (
+    <AppShell actor={actor} tenants={tenants} nav={buildNav(actor, t, `/t/${tenant.slug}`)}>
+      <PageHeader title={t('dashboard.welcome', { name })} description={`${tenant.name} · ${t('dashboard.yourRole')}: ${role}`} />
+      {stats && (
+        <dl className="mb-6 grid grid-cols-2 gap-3 sm:grid-cols-5">
+          {(
+            [
+              ['orgs', stats.orgs],
+              ['members', stats.members],
+              ['active', stats.active],
+              ['invited', stats.invited],
+              ['deactivated', stats.deactivated],
+            ] as const
+          ).map(([key, value]) => (
+            <div key={key} className="rounded-xl bg-white px-4 py-3 shadow-xs ring-1 ring-slate-200">
+              <dt className="text-xs font-medium text-slate-500">{t(`dashboard.stats.${key}`)}</dt>
+              <dd className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">{value.toLocaleString()}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {scope.kind !== 'none' && (
+        <Card title={t('dashboard.orgTree')} description={t('dashboard.orgTreeHint', { tenant: tenant.name })}>
+          <OrgTree roots={roots} label={t('dashboard.orgTree')} />
+        </Card>
+      )}
+    </AppShell>
+  );
+}

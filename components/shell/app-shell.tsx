@@ -1,0 +1,98 @@
+import Link from 'next/link';
+import { getTranslations } from 'next-intl/server';
+import type { ReactNode } from 'react';
+import { LocaleSwitcher } from '@/components/auth/locale-switcher';
+import { SignOutButton } from '@/components/auth/sign-out-button';
+import type { Actor } from '@/lib/actor';
+import { TenantSwitcher } from './tenant-switcher';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  active?: boolean;
+}
+
+/** The signed-in frame: brand, tenant switcher, navigation, account and language, then the page. */
+export async function AppShell({
+  actor,
+  tenants,
+  nav,
+  children,
+}: {
+  actor: Actor;
+  tenants: { slug: string; name: string }[];
+  nav: NavItem[];
+  children: ReactNode;
+}) {
+  const t = await getTranslations();
+  const name = `${actor.firstName} ${actor.lastName}`.trim() || actor.email;
+  const role = actor.isTenantAdmin
+    ? t('roles.tenantAdmin')
+    : actor.tenant
+      ? t('roles.member')
+      : actor.isPlatformOperator
+        ? t('roles.platformOperator')
+        : '';
+  return (
+    <div className="flex min-h-screen">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:m-2 focus:rounded focus:bg-white focus:p-2">
+        {t('common.skipToContent')}
+      </a>
+      <aside className="hidden w-64 shrink-0 flex-col border-r border-slate-200 bg-white md:flex">
+        <div className="flex items-center gap-2 px-5 py-4">
+          <div className="flex h-8 w-8 items-center justify-center rounded-lg bg-brand-600 text-sm font-bold text-white" aria-hidden>
+            T
+          </div>
+          <div>
+            <div className="text-sm font-semibold text-slate-900">{t('common.appName')}</div>
+            <div className="text-xs text-slate-500">{t('common.tagline')}</div>
+          </div>
+        </div>
+        {tenants.length > 0 && (
+          <div className="px-3 pb-3">
+            <TenantSwitcher current={actor.tenant} tenants={tenants} />
+          </div>
+        )}
+        <nav aria-label={t('nav.main')} className="flex-1 px-3">
+          <ul className="space-y-0.5">
+            {nav.map((item) => (
+              <li key={item.href}>
+                <Link
+                  href={item.href}
+                  aria-current={item.active ? 'page' : undefined}
+                  className={
+                    item.active
+                      ? 'block rounded-md bg-brand-50 px-3 py-2 text-sm font-medium text-brand-700'
+                      : 'block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100'
+                  }
+                >
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="border-t border-slate-200 p-3">
+          <div className="px-2 pb-2">
+            <div className="truncate text-sm font-medium text-slate-900" title={actor.email}>
+              {name}
+            </div>
+            <div className="truncate text-xs text-slate-500">{role || actor.email}</div>
+          </div>
+          <LocaleSwitcher className="px-1 pb-2" />
+          <SignOutButton />
+        </div>
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        {/* Narrow screens: the essentials in a top bar. */}
+        <header className="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-3 md:hidden">
+          <span className="text-sm font-semibold">{t('common.appName')}</span>
+          <LocaleSwitcher />
+        </header>
+        <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}
