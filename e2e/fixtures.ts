@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { test as base, expect, type Page } from '@playwright/test';
+import { and, eq } from 'drizzle-orm';
+import { closeDb, createDb, type Database } from '@/db/client';
+import { orgMemberships, tenantMembers, users } from '@/db/schema';
+import { SYSTEM_ACTOR } from '@/lib/audit';
+import { findOrganizationByPath, insertChildOrganization } from '@/lib/orgs';
+import { hashPassword } from '@/lib/passwords';
+import { createTenant } from '@/lib/tenants';
+
+export const PASSWORD = 'Correct-Horse-Battery-42';
+
+export interface SeededTenant {
+  slug: string;
+  name: string;
+  /** Creates an active (or other status) member in an org of this tenant; returns the email. */
+  addMember(options: { org?: string; status?: 'active' | 'invited' | 'deactivated'; isTenantAdmin?: boolean; isAdmin?: boolean; firstName?: string; lastName?: string; locale?: 'en' | 'ja' }): Promise<string>;
+  setStatus(email: string, status: 'active' | 'deactivated'): Promise<void>;
+}
+
+/** Each test gets its own tenant (`<ROOT>`, `<ROOT>__India`, `<ROOT>__India__HR`, `<ROOT>__US`) in the e2e database. */
+export const test = base.extend<{ tenant: SeededTenant }, { db: Database }>({
+  db: [
+    async ({}, use) => {
+      const url = process.env.DATABASE_URL;
+      if (!url) throw new Error('DATABASE_URL is not set: run e2e through `npm test`');
+      const db = createDb(url, { max: 2 });
+      await use(db);
+      await closeDb(db);
+    },
+    { scope: 'worker' },
+  ],
+  tenant: async ({ db }, use) => {
+    const suffix = randomBytes(4).toString('hex');
+    const name = `T${suffix}`;
+    const { tenant } = await createTenant(db, { name, slug: `t-${suffix}` }, SYSTEM_ACTOR);
+    const root = (await findOrganizationByPath(db, tenant.id, name))!;
+    const india = await insertChildOrganization(db, root, { name: 'India' });
+    await insertChildOrganization(db, india, { name: 'HR' });
+    await insertChildOrganization(db, root, { name: 'US' });
+    const passwordHash = await hashPassword(PASSWORD);
+    let counter = 0;
+    await use({
+      slug: tenant.slug,
+      name,
+      async addMember(options) {
+        const email = `user${++counter}-${suffix}@e2e.example`;
+        const [user] = await db
+          .insert(users)
+          .values({ email, firstName: options.firstName ?? 'Test', lastName: options.lastName ?? `User ${counter}`, passwordHash: options.status === 'invited' ? null : passwordHash, locale: options.locale ?? null })
+          .returning();
+        const [member] = await db
+          .insert(tenantMembers)
+          .values({ tenantId: tenant.id, userId: user!.id, status: options.status ?? 'active', isTenantAdmin: options.isTenantAdmin ?? false })
+          .returning();
+        const org = (await findOrganizationByPath(db, tenant.id, options.org ?? name))!;
+        await db.insert(orgMemberships).values({ tenantId: tenant.id, orgId: org.id, memberId: member!.id, isAdmin: options.isAdmin ?? false });
+        return email;
+      },
+      async setStatus(email, status) {
+        const [user] = await db.select().from(users).where(eq(users.email, email));
+        await db.update(tenantMembers).set({ status }).where(and(eq(tenantMembers.tenantId, tenant.id), eq(tenantMembers.userId, user!.id)));
+      },
+    });
+  },
+});
+
+export { expect };
+
+/** Signs in through the real form. */
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel(/Email address|メールアドレス/).fill(email);
+  await page.getByLabel(/^Password$|^パスワード$/).fill(password);
+  await page.getByRole('button', { name: /^Sign in$|^サインイン$/ }).click();
+}
+
+/** The page's own alert (Next.js also renders a route announcer with role=alert). */
+export function alertIn(page: Page) {
+  return page.getByRole('main').getByRole('alert');
+}
