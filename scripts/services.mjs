@@ -89,8 +89,11 @@ function initPg(bin) {
   if (fs.existsSync(PG_DIR) && fs.readdirSync(PG_DIR).length > 0) {
     throw new UserError(`${PG_DIR} exists but is not a PostgreSQL data directory: remove it and start again`);
   }
+  fs.mkdirSync(DATA, { recursive: true });
   fs.mkdirSync(PG_DIR, { recursive: true, mode: 0o700 });
   if (IS_ROOT) {
+    // .data must be traversable for the postgres user (an earlier run or umask 077 may have made it 0700).
+    if ((fs.statSync(DATA).mode & 0o001) === 0) fs.chmodSync(DATA, fs.statSync(DATA).mode | 0o711);
     const id = (flag) => Number(run('id', [flag, 'postgres'], { capture: true, allowFail: true }).stdout.trim() || NaN);
     const [uid, gid] = [id('-u'), id('-g')];
     if (Number.isNaN(uid)) throw new UserError('user "postgres" does not exist: install the postgresql package or run as a normal user');

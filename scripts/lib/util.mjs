@@ -134,7 +134,16 @@ export function ensureDeps() {
       : null;
   if (!reason) return;
   log(`Installing dependencies with npm ci (${reason})...`);
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  const ci = run('npm', ['ci', '--no-audit', '--no-fund'], { capture: true, allowFail: true });
+  if (ci.status === 0) return;
+  // A registry mirror that lacks other platforms' optional packages (@swc/core-darwin-*, ...) makes
+  // npm ci reject any lock file as "out of sync"; npm install still honours the locked versions.
+  if (!/package\.json and package-lock\.json .* in sync/.test(ci.stderr)) {
+    process.stderr.write(ci.stderr);
+    throw new UserError('npm ci failed');
+  }
+  log('npm ci refused the lock file (optional packages missing from the registry): using npm install --no-save');
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
 }
 
 /** NEXTAUTH_SECRET: from the environment, else generated once and kept in .data/secret so sessions survive restarts. */
