@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DATA, UserError, aptInstall, assertPortFree, canConnect, envPort, log, main, run, sleep, waitFor, which,
+  DATA, UserError, aptInstall, canConnect, envPort, log, main, run, sleep, usablePort, waitFor, which,
 } from './lib/util.mjs';
 
 const PG_DIR = path.join(DATA, 'pg');
@@ -123,7 +123,7 @@ function initPg(bin) {
 }
 
 async function startPg() {
-  const port = pgPort();
+  let port = pgPort();
   const bin = pgBin();
   initPg(bin);
   const running = runningPostmaster();
@@ -134,7 +134,7 @@ async function startPg() {
       log(`PostgreSQL: running on port ${running.port}, restarting on ${port}`);
       stopPg();
     }
-    await assertPortFree(port, 'PostgreSQL', 'TENANTRY_PG_PORT');
+    port = await usablePort(port, 'PostgreSQL', 'TENANTRY_PG_PORT');
     try {
       pgTool(bin, 'pg_ctl', ['start', '-D', PG_DIR, '-l', PG_LOG, '-w', '-t', '60', '-o', `-p ${port}`], { capture: true });
     } catch {
@@ -161,11 +161,15 @@ function stopPg() {
 // --------------------------------------------------------------------- Redis
 
 /**
- * Sends commands over a raw RESP connection and returns the last reply (error replies throw).
- * Enough for AUTH, PING and INFO.
+ * Sends a command over a raw RESP connection (after AUTH / SELECT when given) and returns its
+ * reply; error replies throw. Enough for PING, INFO and FLUSHDB.
  */
-export function redisCommand({ host = '127.0.0.1', port, username, password }, args, timeoutMs = 3000) {
-  const cmds = password ? [username ? ['AUTH', username, password] : ['AUTH', password], args] : [args];
+export function redisCommand({ host = '127.0.0.1', port, username, password, db }, args, timeoutMs = 3000) {
+  const cmds = [
+    ...(password ? [username ? ['AUTH', username, password] : ['AUTH', password]] : []),
+    ...(db ? [['SELECT', String(db)]] : []),
+    args,
+  ];
   const encode = (a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port });
@@ -237,7 +241,7 @@ async function redisAnswers(port, pid) {
 }
 
 async function startRedis() {
-  const port = redisPort();
+  let port = redisPort();
   let bin = which('redis-server');
   if (!bin) {
     aptInstall(PACKAGES, 'redis-server was not found');
@@ -254,7 +258,7 @@ async function startRedis() {
     log(`Redis: running on port ${running.port}, restarting on ${port}`);
     await stopRedis();
   }
-  await assertPortFree(port, 'Redis', 'TENANTRY_REDIS_PORT');
+  port = await usablePort(port, 'Redis', 'TENANTRY_REDIS_PORT');
   // appendonly: queued BullMQ jobs survive a Redis restart.
   run(bin, [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', REDIS_DIR, '--appendonly', 'yes',

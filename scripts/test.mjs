@@ -7,15 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureServices } from './services.mjs';
+import { ensureServices, redisCommand } from './services.mjs';
 import { runTee, spawnService, stopService } from './lib/procs.mjs';
 import {
-  BIN, UserError, aptInstall, assertPortFree, authSecret, ensureDeps, httpAnswers, log, main, requireFile, waitFor,
+  BIN, UserError, aptInstall, authSecret, ensureDeps, httpAnswers, log, main, requireFile, usablePort, waitFor,
 } from './lib/util.mjs';
 
 const TIERS = ['unit', 'integration', 'e2e'];
-const E2E_PORT = 3210;
-const E2E_HEALTH_PORT = 3211;
 const E2E_DB = 'tenantry_e2e';
 
 const servers = []; // e2e web + worker, stopped whatever happens
@@ -57,13 +55,22 @@ async function step(what, cmd, args, env) {
 async function e2eTier(baseEnv, extra) {
   requireFile('workers/index.ts');
   requireFile('db/seed.ts');
-  await assertPortFree(E2E_PORT, 'e2e web');
-  await assertPortFree(E2E_HEALTH_PORT, 'e2e worker health');
+  const E2E_PORT = await usablePort(3210, 'e2e web');
+  const E2E_HEALTH_PORT = await usablePort(3211, 'e2e worker health');
   const url = withDatabase(baseEnv.DATABASE_URL, E2E_DB);
+  // Our own Redis: e2e gets logical database 1, emptied first, so sign-in throttle counters and
+  // jobs from earlier runs cannot leak in. A Redis given by REDIS_URL is not ours to empty.
+  let redisUrl = baseEnv.REDIS_URL;
+  if (!process.env.REDIS_URL) {
+    const { port } = new URL(redisUrl);
+    await redisCommand({ port: Number(port), db: 1 }, ['FLUSHDB']);
+    redisUrl = `${redisUrl}/1`;
+  }
   const appUrl = `http://localhost:${E2E_PORT}`;
   const env = {
     ...baseEnv,
     DATABASE_URL: url,
+    REDIS_URL: redisUrl,
     APP_URL: appUrl,
     NEXTAUTH_URL: appUrl,
     PORT: String(E2E_PORT),

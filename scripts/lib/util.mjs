@@ -89,6 +89,25 @@ export async function assertPortFree(port, what, envVar, host = '127.0.0.1') {
   }
 }
 
+/**
+ * `port` when free. Under CI, when the port was not chosen explicitly (envVar unset), a busy default
+ * falls back to a free port: leftovers of a developer session on the same machine must not fail CI.
+ */
+export async function usablePort(port, what, envVar) {
+  if (!process.env.CI || (envVar && process.env[envVar]) || (await portFree(port))) {
+    await assertPortFree(port, what, envVar);
+    return port;
+  }
+  const free = await new Promise((resolve) => {
+    const srv = net.createServer().listen({ port: 0, host: '127.0.0.1' }, () => {
+      const { port: p } = srv.address();
+      srv.close(() => resolve(p));
+    });
+  });
+  log(`port ${port} (${what}) is taken; CI, so using ${free} instead`);
+  return free;
+}
+
 /** Reads a port number from the environment, with a clear message when it is not one. */
 export function envPort(name, fallback) {
   const raw = process.env[name];
