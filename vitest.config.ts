@@ -14,6 +14,7 @@ export default defineConfig({
           include: ['{lib,db,workers,emails,components,app}/**/*.test.{ts,tsx}'],
           exclude: ['**/*.int.test.{ts,tsx}', 'node_modules/**'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -27,6 +28,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Two cores: each file has its own database, so files may still run side by side.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
