@@ -3,11 +3,14 @@
 //   npm test -- --unit --e2e       only those tiers
 //   npm test -- --unit -- -t name  args after the second `--` go to each runner
 // Ends with one line per tier and a final `N passed, N failed`; exits non-zero if any tier failed.
-// Env: SKIP_BUILD=1 reuses the existing .next build for e2e.
+// Env: SKIP_BUILD=1 reuses the existing .next build for e2e. With CI set, busy default ports fall
+// back to free ones and the local PostgreSQL/Redis are stopped at the end.
+// e2e: database tenantry_e2e (recreated), Redis database 1 of the local Redis (emptied), web on
+// 3210, worker health on 3211, QUEUE_PREFIX tenantry-e2e, DEMO_PASSWORD for the seeded demo users.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureServices, redisCommand } from './services.mjs';
+import { ensureServices, redisCommand, stopServices } from './services.mjs';
 import { runTee, spawnService, stopService } from './lib/procs.mjs';
 import {
   BIN, UserError, aptInstall, authSecret, ensureDeps, httpAnswers, log, main, requireFile, usablePort, waitFor,
@@ -176,6 +179,8 @@ main(async () => {
     results.push({ tier, ...result, seconds: (Date.now() - started) / 1000 });
   }
 
+  // CI's checkout is thrown away after the run: leave no database servers behind.
+  if (process.env.CI) await stopServices();
   console.log('');
   for (const r of results) {
     const status = r.ok ? 'passed' : 'FAILED';
