@@ -3,7 +3,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { getDb } from '@/db/client';
 import { authenticate } from '@/lib/auth/sign-in';
-import { producerConnection } from '@/workers/connection';
+import { producerConnection, waitForRedis } from '@/workers/connection';
 
 const EIGHT_HOURS = 8 * 60 * 60;
 
@@ -33,7 +33,10 @@ export const authOptions: NextAuthOptions = {
         if (!email || !password) throw new Error('required');
         let result;
         try {
-          result = await authenticate(getDb(), producerConnection(), {
+          // The fail-fast connection has no offline queue: wait briefly for it on first use.
+          const redis = producerConnection();
+          await waitForRedis(redis, 3_000);
+          result = await authenticate(getDb(), redis, {
             email,
             password,
             address: clientAddress(req.headers),
