@@ -11,14 +11,13 @@ export async function OrgTree({ roots, label }: { roots: OrgTreeNode[]; label: s
   if (roots.length === 0) return <p className="text-sm text-slate-500">{t('noOrgs')}</p>;
   const renderNode = (node: OrgTreeNode) => (
     <li key={node.id} data-org-path={node.namePath}>
-      <details open={node.depth < 3} className="group">
-        <summary
-          className={`flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 hover:bg-slate-50 ${node.children.length === 0 ? 'list-none' : ''}`}
-        >
-          <span className="font-medium text-slate-900">{node.name}</span>
-          <span className="text-xs text-slate-400" title={node.namePath}>
-            {node.namePath}
+      <details open={node.depth < 3} className="[&[open]>summary>.chevron]:rotate-90">
+        <summary className="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1.5 hover:bg-slate-50 [&::-webkit-details-marker]:hidden">
+          <span aria-hidden className={`chevron w-3 text-xs text-slate-400 transition-transform ${node.children.length === 0 ? 'invisible' : ''}`}>
+            ▶
           </span>
+          <span className="font-medium text-slate-900">{node.name}</span>
+          {node.depth > 0 && <span className="text-xs text-slate-400">{node.namePath}</span>}
           <span className="ml-auto flex items-center gap-1.5">
             {!node.emailNotifications && <Badge tone="amber">{t('emailOff')}</Badge>}
             <Badge>{t('members', { count: node.memberCount })}</Badge>

@@ -14,12 +14,14 @@ export interface SeededTenant {
   slug: string;
   name: string;
   /** Creates an active (or other status) member in an org of this tenant; returns the email. */
-  addMember(options: { org?: string; status?: 'active' | 'invited' | 'deactivated'; isTenantAdmin?: boolean; isAdmin?: boolean; firstName?: string; lastName?: string; locale?: 'en' | 'ja' }): Promise<string>;
+  addMember(options: {
+    /** An existing user (by email) joins this tenant instead of a new one being created. */
+    existingEmail?: string; org?: string; status?: 'active' | 'invited' | 'deactivated'; isTenantAdmin?: boolean; isAdmin?: boolean; firstName?: string; lastName?: string; locale?: 'en' | 'ja' }): Promise<string>;
   setStatus(email: string, status: 'active' | 'deactivated'): Promise<void>;
 }
 
 /** Each test gets its own tenant (`<ROOT>`, `<ROOT>__India`, `<ROOT>__India__HR`, `<ROOT>__US`) in the e2e database. */
-export const test = base.extend<{ tenant: SeededTenant }, { db: Database }>({
+export const test = base.extend<{ tenant: SeededTenant; otherTenant: SeededTenant }, { db: Database }>({
   db: [
     async ({}, use) => {
       const url = process.env.DATABASE_URL;
@@ -30,7 +32,11 @@ export const test = base.extend<{ tenant: SeededTenant }, { db: Database }>({
     },
     { scope: 'worker' },
   ],
-  tenant: async ({ db }, use) => {
+  tenant: async ({ db }, use) => use(await seedTenant(db)),
+  otherTenant: async ({ db }, use) => use(await seedTenant(db)),
+});
+
+async function seedTenant(db: Database): Promise<SeededTenant> {
     const suffix = randomBytes(4).toString('hex');
     const name = `T${suffix}`;
     const { tenant } = await createTenant(db, { name, slug: `t-${suffix}` }, SYSTEM_ACTOR);
@@ -40,15 +46,17 @@ export const test = base.extend<{ tenant: SeededTenant }, { db: Database }>({
     await insertChildOrganization(db, root, { name: 'US' });
     const passwordHash = await hashPassword(PASSWORD);
     let counter = 0;
-    await use({
+    return {
       slug: tenant.slug,
       name,
       async addMember(options) {
-        const email = `user${++counter}-${suffix}@e2e.example`;
-        const [user] = await db
-          .insert(users)
-          .values({ email, firstName: options.firstName ?? 'Test', lastName: options.lastName ?? `User ${counter}`, passwordHash: options.status === 'invited' ? null : passwordHash, locale: options.locale ?? null })
-          .returning();
+        const email = options.existingEmail ?? `user${++counter}-${suffix}@e2e.example`;
+        const [user] = options.existingEmail
+          ? await db.select().from(users).where(eq(users.email, email))
+          : await db
+              .insert(users)
+              .values({ email, firstName: options.firstName ?? 'Test', lastName: options.lastName ?? `User ${counter}`, passwordHash: options.status === 'invited' ? null : passwordHash, locale: options.locale ?? null })
+              .returning();
         const [member] = await db
           .insert(tenantMembers)
           .values({ tenantId: tenant.id, userId: user!.id, status: options.status ?? 'active', isTenantAdmin: options.isTenantAdmin ?? false })
@@ -61,9 +69,8 @@ export const test = base.extend<{ tenant: SeededTenant }, { db: Database }>({
         const [user] = await db.select().from(users).where(eq(users.email, email));
         await db.update(tenantMembers).set({ status }).where(and(eq(tenantMembers.tenantId, tenant.id), eq(tenantMembers.userId, user!.id)));
       },
-    });
-  },
-});
+    };
+}
 
 export { expect };
 

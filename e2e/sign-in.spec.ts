@@ -71,3 +71,22 @@ test.describe('sign-in', () => {
     await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible();
   });
 });
+
+test('someone in two tenants switches between them', async ({ page, tenant, otherTenant }) => {
+  const email = await tenant.addMember({ isTenantAdmin: true });
+  await otherTenant.addMember({ existingEmail: email, isTenantAdmin: true });
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/t\/t-[0-9a-f]+$/);
+  await page.locator('summary[aria-label="Switch tenant"]').click();
+  const target = page.url().endsWith(tenant.slug) ? otherTenant : tenant;
+  await page.getByRole('link', { name: target.name }).click();
+  await expect(page).toHaveURL(new RegExp(`/t/${target.slug}$`));
+  await expect(page.getByRole('list', { name: 'Organization tree' }).locator(`[data-org-path="${target.name}__India__HR"]`)).toBeVisible();
+  // Deactivated in one tenant: that tenant leaves the switcher and answers not found; the other still works.
+  await target.setStatus(email, 'deactivated');
+  const response = await page.goto(`/t/${target.slug}`);
+  expect(response?.status()).toBe(404);
+  await page.goto('/');
+  await expect(page).not.toHaveURL(new RegExp(`/t/${target.slug}$`));
+  await expect(page.getByRole('heading', { name: /Welcome/ })).toBeVisible();
+});

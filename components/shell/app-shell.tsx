@@ -1,9 +1,10 @@
 import Link from 'next/link';
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
 import { LocaleSwitcher } from '@/components/auth/locale-switcher';
 import { SignOutButton } from '@/components/auth/sign-out-button';
 import type { Actor } from '@/lib/actor';
+import { formatPersonName } from '@/lib/i18n/person-name';
 import { TenantSwitcher } from './tenant-switcher';
 
 export interface NavItem {
@@ -25,7 +26,7 @@ export async function AppShell({
   children: ReactNode;
 }) {
   const t = await getTranslations();
-  const name = `${actor.firstName} ${actor.lastName}`.trim() || actor.email;
+  const name = formatPersonName(actor, await getLocale());
   const role = actor.isTenantAdmin
     ? t('roles.tenantAdmin')
     : actor.tenant

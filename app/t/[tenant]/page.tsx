@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
 import { requireActor } from '@/app/_lib/session';
 import { OrgTree } from '@/components/org-tree';
 import { AppShell } from '@/components/shell/app-shell';
@@ -8,6 +8,7 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { getDb } from '@/db/client';
 import { listActorTenants } from '@/lib/actor';
+import { formatPersonName } from '@/lib/i18n/person-name';
 import { adminScope } from '@/lib/authz';
 import { countMembersByStatus } from '@/lib/members';
 import { loadOrgTree } from '@/lib/orgs';
@@ -35,7 +36,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ tena
     listActorTenants(db, actor.userId),
   ]);
   const role = actor.isTenantAdmin ? t('roles.tenantAdmin') : scope.kind === 'subtrees' ? t('roles.orgAdmin') : t('roles.member');
-  const name = `${actor.firstName} ${actor.lastName}`.trim() || actor.email;
+  const name = formatPersonName(actor, await getLocale());
 
   return (
     <AppShell actor={actor} tenants={tenants} nav={buildNav(actor, t, `/t/${tenant.slug}`)}>

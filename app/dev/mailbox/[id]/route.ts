@@ -1,0 +1,42 @@
+import { getDb } from '@/db/client';
+import { usesOutbox } from '@/lib/env';
+import { getMailboxMessage } from '@/lib/email/mailbox';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * The message's HTML as its own document, for the mailbox's sandboxed iframe. Email HTML is
+ * untrusted markup: no scripts, no requests except images, framed only by this site.
+ */
+const CSP = [
+  "default-src 'none'",
+  'img-src http: https: data:',
+  "style-src 'unsafe-inline'",
+  'font-src http: https: data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+  'sandbox allow-popups allow-popups-to-escape-sandbox',
+].join('; ');
+
+function notFound(): Response {
+  return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+/** GET /dev/mailbox/:id — the stored HTML of one outbox message. */
+export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  if (!usesOutbox()) return notFound();
+  const { id } = await params;
+  const message = await getMailboxMessage(getDb(), id);
+  if (!message?.html) return notFound();
+  return new Response(message.html, {
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      // Links carry registration tokens: never leak them in a Referer header.
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    },
+  });
+}
