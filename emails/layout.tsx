@@ -1,0 +1,106 @@
+import type { ReactNode } from 'react';
+import { Body, Button, Container, Head, Hr, Html, Link, Preview, Section, Text } from '@react-email/components';
+import type { Locale } from '@/db/schema/columns';
+
+/** Strings shared by every email's frame. */
+const layoutMessages: Record<Locale, { footer: string; linkFallback: string }> = {
+  en: {
+    footer: 'This email was sent by Tenantry, the administration portal of your organization.',
+    linkFallback: 'If the button does not work, copy this link into your browser:',
+  },
+  ja: {
+    footer: 'このメールは、組織の管理ポータル Tenantry から送信されています。',
+    linkFallback: 'ボタンが使えない場合は、次のリンクをブラウザに貼り付けてください。',
+  },
+};
+
+// Inline styles: many mail clients drop <style> blocks and never load external CSS.
+const styles = {
+  body: {
+    backgroundColor: '#f4f4f5',
+    margin: 0,
+    padding: '24px 0',
+    fontFamily:
+      "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'Hiragino Sans', 'Hiragino Kaku Gothic ProN', Meiryo, Roboto, Helvetica, Arial, sans-serif",
+  },
+  container: { backgroundColor: '#ffffff', borderRadius: '8px', maxWidth: '560px', padding: '32px' },
+  brand: { color: '#18181b', fontSize: '14px', fontWeight: 700, letterSpacing: '0.04em', margin: '0 0 24px' },
+  footer: { color: '#71717a', fontSize: '12px', lineHeight: '18px', margin: 0 },
+  hr: { borderColor: '#e4e4e7', margin: '32px 0 16px' },
+  button: {
+    backgroundColor: '#1d4ed8',
+    borderRadius: '6px',
+    color: '#ffffff',
+    fontSize: '15px',
+    fontWeight: 600,
+    padding: '12px 20px',
+    textDecoration: 'none',
+  },
+  fallback: { color: '#52525b', fontSize: '13px', lineHeight: '20px', margin: '16px 0 4px' },
+  link: { color: '#1d4ed8', fontSize: '13px', wordBreak: 'break-all' as const },
+} as const;
+
+export const textStyle = { color: '#27272a', fontSize: '15px', lineHeight: '24px', margin: '0 0 16px' } as const;
+export const headingStyle = { color: '#18181b', fontSize: '22px', lineHeight: '30px', margin: '0 0 16px' } as const;
+export const mutedTextStyle = { color: '#52525b', fontSize: '13px', lineHeight: '20px', margin: '16px 0 0' } as const;
+
+/** The frame shared by every email: language, preview line, brand, footer. */
+export function EmailLayout({ locale, preview, children }: { locale: Locale; preview: string; children: ReactNode }) {
+  return (
+    <Html lang={locale}>
+      <Head />
+      <Preview>{preview}</Preview>
+      <Body style={styles.body}>
+        <Container style={styles.container}>
+          <Text style={styles.brand}>Tenantry</Text>
+          {children}
+          <Hr style={styles.hr} />
+          <Text style={styles.footer}>{layoutMessages[locale].footer}</Text>
+        </Container>
+      </Body>
+    </Html>
+  );
+}
+
+/**
+ * The call to action: a button, then the same URL as plain text, because some clients strip
+ * buttons and the plain-text part must carry the link too.
+ */
+export function ActionLink({ locale, href, label }: { locale: Locale; href: string; label: string }) {
+  return (
+    <Section>
+      <Button href={href} style={styles.button}>
+        {label}
+      </Button>
+      {/* The text part already shows the URL next to the button label, so this is HTML only. */}
+      <Text style={styles.fallback} data-skip-in-text="true">
+        {layoutMessages[locale].linkFallback}
+      </Text>
+      <Link href={href} style={styles.link} data-skip-in-text="true">
+        {href}
+      </Link>
+    </Section>
+  );
+}
+
+const INTL_LOCALE: Record<Locale, string> = { en: 'en-US', ja: 'ja-JP' };
+/** Recipients' time zones are unknown: Japanese readers get JST, everyone else UTC, both labelled. */
+const DEFAULT_TIME_ZONE: Record<Locale, string> = { en: 'UTC', ja: 'Asia/Tokyo' };
+
+/** Formats a date and time for the email's locale, followed by the time zone's name. */
+export function formatDateTime(date: Date, locale: Locale, timeZone?: string): string {
+  const zone = timeZone ?? DEFAULT_TIME_ZONE[locale];
+  // dateStyle/timeStyle cannot be combined with timeZoneName, so the zone is appended.
+  const formatted = new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'long', timeStyle: 'short', timeZone: zone });
+  return `${formatted.format(date)} (${zone})`;
+}
+
+/** True when Intl knows the IANA time zone name. */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}

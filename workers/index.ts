@@ -1,0 +1,209 @@
+import { Queue, Worker } from 'bullmq';
+import { sql } from 'drizzle-orm';
+import { closeDb, getDb, type Database } from '@/db/client';
+import { env } from '@/lib/env';
+import { requeueQueuedEmails } from '@/lib/email/send';
+import { createTransportFromEnv, type EmailTransport } from '@/lib/email/transports';
+import { closeRedisConnection, closeRedisConnections, createRedisConnection, queuePrefix } from './connection';
+import { emailHandlers } from './email';
+import { startHealthServer, withTimeout, type HealthReport, type HealthServer, type QueueHealth } from './health';
+import { closeQueues, createProcessor, handleJob, QUEUE_NAMES, type JobHandler, type QueueName } from './jobs';
+
+/** Shared by every processor of one worker process. */
+export interface WorkerContext {
+  db: Database;
+  transport: EmailTransport;
+  emailFrom: string;
+  /** Aborted when the process is asked to stop: long jobs (imports) checkpoint and return early. */
+  shutdownSignal: AbortSignal;
+}
+
+/** Which queues this process serves, and with what. `import` joins when its processor exists. */
+const PROCESSORS: Partial<Record<QueueName, (ctx: WorkerContext) => JobHandler[]>> = {
+  email: (ctx) => emailHandlers({ db: ctx.db, transport: ctx.transport, from: ctx.emailFrom }),
+  system: () => [handleJob('system.ping', async () => ({ pong: true, at: new Date().toISOString() }))],
+};
+
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { email: 5, import: 1, system: 1 };
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+export interface StartWorkersOptions {
+  /** Defaults to the process pool (`getDb()`); a caller-provided pool is left open by `close()`. */
+  db?: Database;
+  /** Defaults to Resend or the outbox, from the environment. */
+  transport?: EmailTransport;
+  emailFrom?: string;
+  /** Defaults to every queue that has a processor. */
+  queues?: QueueName[];
+  concurrency?: Partial<Record<QueueName, number>>;
+  /** Serve `GET /health` on this port (0 = any free port); omitted = no health server. */
+  healthPort?: number;
+  /** Re-enqueue stuck `queued` emails this often (and once at start); omitted = never. */
+  emailSweepIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface WorkersHandle {
+  queues: QueueName[];
+  /** The health server's port, when one was started. */
+  healthPort: number | null;
+  checkHealth(): Promise<HealthReport>;
+  /** Stops taking jobs, waits for running ones, then closes this handle's connections. */
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ worker per served queue (in this process), plus health endpoint and email sweep. */
+export async function startWorkers(options: StartWorkersOptions = {}): Promise<WorkersHandle> {
+  const log = options.log ?? ((line: string) => console.log(`[worker] ${line}`));
+  const ownsDb = !options.db;
+  const db = options.db ?? getDb();
+  const shutdown = new AbortController();
+  const ctx: WorkerContext = {
+    db,
+    transport: options.transport ?? createTransportFromEnv(),
+    emailFrom: options.emailFrom ?? env().EMAIL_FROM,
+    shutdownSignal: shutdown.signal,
+  };
+  const queueNames = (options.queues ?? QUEUE_NAMES.filter((name) => PROCESSORS[name])).filter((name) => {
+    if (PROCESSORS[name]) return true;
+    log(`no processor for queue ${name}: not served`);
+    return false;
+  });
+
+  const prefix = queuePrefix();
+  const connection = createRedisConnection('worker');
+  const workers = new Map<QueueName, Worker>();
+  // Plain queues on the same connection, only for the job counts in the health report.
+  const monitors = new Map<QueueName, Queue>();
+
+  const checkHealth = async (): Promise<HealthReport> => {
+    const redis =
+      connection.status === 'ready' &&
+      (await withTimeout(connection.ping(), CHECK_TIMEOUT_MS, 'Redis').then(
+        (reply) => reply === 'PONG',
+        () => false,
+      ));
+    const dbOk = await withTimeout(db.execute(sql`select 1`), CHECK_TIMEOUT_MS, 'PostgreSQL').then(
+      () => true,
+      () => false,
+    );
+    const queues: Record<string, QueueHealth> = {};
+    for (const [name, worker] of workers) {
+      const health: QueueHealth = { running: worker.isRunning() };
+      const monitor = monitors.get(name);
+      if (redis && monitor) {
+        const counts = await withTimeout(
+          monitor.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+          CHECK_TIMEOUT_MS,
+          'Redis',
+        ).catch(() => null);
+        if (counts) Object.assign(health, counts);
+      }
+      queues[name] = health;
+    }
+    const running = Object.values(queues).every((q) => q.running);
+    return { ok: redis && dbOk && running, redis, db: dbOk, queues };
+  };
+
+  // Health first, so an orchestrator sees "starting, Redis not reachable" instead of silence.
+  let health: HealthServer | null = null;
+  if (options.healthPort !== undefined) health = await startHealthServer(options.healthPort, checkHealth);
+
+  for (const name of queueNames) {
+    const handlers = PROCESSORS[name]?.(ctx) ?? [];
+    const worker = new Worker(name, createProcessor(name, handlers), {
+      connection,
+      prefix,
+      concurrency: options.concurrency?.[name] ?? DEFAULT_CONCURRENCY[name],
+    });
+    // Connection errors are logged once by the connection; without a listener they would crash.
+    worker.on('error', () => {});
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+      log(`${final ? 'failed' : 'will retry'} ${job.name} ${job.id ?? ''} (attempt ${job.attemptsMade}): ${err.message}`);
+    });
+    workers.set(name, worker);
+    const monitor = new Queue(name, { connection, prefix });
+    monitor.on('error', () => {});
+    monitors.set(name, monitor);
+  }
+  await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));
+
+  let sweepTimer: NodeJS.Timeout | undefined;
+  if (options.emailSweepIntervalMs !== undefined && workers.has('email')) {
+    const sweep = () =>
+      requeueQueuedEmails(db)
+        .then((n) => n > 0 && log(`re-enqueued ${n} queued email(s)`))
+        .catch((err: unknown) => log(`email sweep failed: ${err instanceof Error ? err.message : String(err)}`));
+    void sweep();
+    sweepTimer = setInterval(sweep, options.emailSweepIntervalMs);
+    sweepTimer.unref();
+  }
+
+  const concurrency = queueNames.map((n) => `${n}×${options.concurrency?.[n] ?? DEFAULT_CONCURRENCY[n]}`).join(', ');
+  log(
+    `started: queues ${concurrency}; prefix ${prefix}; email via ${ctx.transport.name}; ` +
+      `health ${health ? `http://localhost:${health.port}/health` : 'off'}; pid ${process.pid}`,
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    queues: queueNames,
+    healthPort: health?.port ?? null,
+    checkHealth,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweepTimer);
+        shutdown.abort();
+        // worker.close() stops fetching and waits for the jobs in progress to finish.
+        await Promise.allSettled([...workers.values()].map((worker) => worker.close()));
+        await Promise.allSettled([...monitors.values()].map((monitor) => monitor.close()));
+        await health?.close();
+        await closeRedisConnection(connection);
+        if (ownsDb) await closeDb(db);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** How long running jobs get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+async function main(): Promise<void> {
+  const config = env();
+  const handle = await startWorkers({ healthPort: config.WORKER_HEALTH_PORT, emailSweepIntervalMs: 5 * 60_000 });
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.log(`[worker] ${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`[worker] ${signal}: finishing running jobs…`);
+    const force = setTimeout(() => {
+      console.error(`[worker] jobs still running after ${SHUTDOWN_TIMEOUT_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    await handle.close();
+    await closeQueues();
+    await closeRedisConnections();
+    await closeDb();
+    clearTimeout(force);
+    console.log('[worker] stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
+}
+
+// Run as a program (`npm run worker` → tsx, CommonJS), not when imported by tests.
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  main().catch((err: unknown) => {
+    console.error('[worker] could not start:', err);
+    process.exit(1);
+  });
+}
