@@ -90,3 +90,12 @@ test('someone in two tenants switches between them', async ({ page, tenant, othe
   await expect(page).not.toHaveURL(new RegExp(`/t/${target.slug}$`));
   await expect(page.getByRole('heading', { name: /Welcome/ })).toBeVisible();
 });
+
+test('the dev mailbox needs a signed-in user', async ({ page, tenant }) => {
+  await page.goto('/dev/mailbox');
+  await expect(page).toHaveURL(/\/sign-in/);
+  const email = await tenant.addMember({});
+  await signIn(page, email);
+  await page.goto('/dev/mailbox');
+  await expect(page.getByRole('heading', { name: 'Dev mailbox' })).toBeVisible();
+});

@@ -10,6 +10,7 @@ import { getDb } from '@/db/client';
 import type { EmailStatus } from '@/db/schema';
 import { usesOutbox } from '@/lib/env';
 import { getMailboxMessage, listMailboxMessages } from '@/lib/email/mailbox';
+import { requireActor } from '@/app/_lib/session';
 
 // A developer tool, shown only with the outbox transport: plain English on purpose, not in the
 // i18n catalogue.
@@ -50,6 +51,8 @@ function mailboxHref(params: { id?: string; to?: string }): string {
 
 export default async function DevMailboxPage({ searchParams }: { searchParams: SearchParams }) {
   if (!usesOutbox()) notFound();
+  // Outbox messages hold live registration links: signed-in people only.
+  await requireActor();
   const params = await searchParams;
   const to = single(params.to)?.trim() || undefined;
   const selectedId = single(params.id);
