@@ -96,6 +96,31 @@ test('the dev mailbox needs a signed-in user', async ({ page, tenant }) => {
   await expect(page).toHaveURL(/\/sign-in/);
   const email = await tenant.addMember({});
   await signIn(page, email);
+  await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
   await page.goto('/dev/mailbox');
   await expect(page.getByRole('heading', { name: 'Dev mailbox' })).toBeVisible();
+});
+
+test('the platform operator sees every tenant with its counts', async ({ page, tenant }) => {
+  const password = process.env.DEMO_PASSWORD;
+  expect(password, 'DEMO_PASSWORD must be set (run e2e through `npm test`)').toBeTruthy();
+  await tenant.addMember({});
+  await tenant.addMember({ org: `${tenant.name}__US` });
+  await signIn(page, 'operator@tenantry.example', password);
+  await expect(page).toHaveURL(/\/operator$/);
+  const row = page.getByRole('row').filter({ hasText: tenant.slug });
+  const cells = row.getByRole('cell');
+  await expect(cells.nth(0)).toHaveText(tenant.name);
+  await expect(cells.nth(2)).toHaveText('4'); // organizations: root, India, India__HR, US
+  await expect(cells.nth(3)).toHaveText('2'); // members
+  // Tenant pages are not the operator's.
+  expect((await page.goto(`/t/${tenant.slug}`))?.status()).toBe(404);
+});
+
+test('a member who is not an administrator sees no org tree', async ({ page, tenant }) => {
+  const email = await tenant.addMember({ org: `${tenant.name}__India__HR` });
+  await signIn(page, email);
+  await expect(page.getByRole('heading', { name: /Welcome/ })).toBeVisible();
+  await expect(page.getByText('Your role: Member')).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Organization tree' })).toHaveCount(0);
 });

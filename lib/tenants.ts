@@ -39,8 +39,9 @@ export async function listTenantsWithCounts(db: Db) {
       name: tenants.name,
       slug: tenants.slug,
       createdAt: tenants.createdAt,
-      orgs: sql<number>`(select count(*)::int from organizations o where o.tenant_id = ${tenants.id})`,
-      members: sql<number>`(select count(*)::int from tenant_members m where m.tenant_id = ${tenants.id})`,
+      // Spelled out: inside a subquery a bare "id" would bind to the inner table.
+      orgs: sql<number>`(select count(*)::int from organizations o where o.tenant_id = "tenants"."id")`,
+      members: sql<number>`(select count(*)::int from tenant_members m where m.tenant_id = "tenants"."id")`,
     })
     .from(tenants)
     .orderBy(tenants.name);

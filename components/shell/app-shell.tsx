@@ -86,9 +86,35 @@ export async function AppShell({
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         {/* Narrow screens: the essentials in a top bar. */}
-        <header className="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-3 md:hidden">
-          <span className="text-sm font-semibold">{t('common.appName')}</span>
-          <LocaleSwitcher />
+        <header className="border-b border-slate-200 bg-white md:hidden">
+          <details className="group">
+            <summary className="flex cursor-pointer list-none items-center justify-between px-4 py-3 [&::-webkit-details-marker]:hidden">
+              <span className="text-sm font-semibold">
+                {t('common.appName')}
+                {actor.tenant && <span className="ml-2 font-normal text-slate-500">{actor.tenant.name}</span>}
+              </span>
+              <span className="text-sm text-slate-600">{t('nav.menu')}</span>
+            </summary>
+            <nav aria-label={t('nav.main')} className="space-y-1 border-t border-slate-100 px-3 py-2">
+              {nav.map((item) => (
+                <Link key={item.href} href={item.href} aria-current={item.active ? 'page' : undefined} className="block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700">
+                  {item.label}
+                </Link>
+              ))}
+              {tenants.length > 1 &&
+                tenants.map((tenant) => (
+                  <Link key={tenant.slug} href={`/t/${tenant.slug}`} className="block rounded-md px-3 py-2 text-sm text-slate-500 hover:bg-slate-100">
+                    {t('nav.tenant')}: {tenant.name}
+                  </Link>
+                ))}
+              <div className="flex items-center justify-between border-t border-slate-100 pt-2">
+                <LocaleSwitcher />
+                <div className="w-28">
+                  <SignOutButton />
+                </div>
+              </div>
+            </nav>
+          </details>
         </header>
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
           {children}
