@@ -124,3 +124,13 @@ test('a member who is not an administrator sees no org tree', async ({ page, ten
   await expect(page.getByText('Your role: Member')).toBeVisible();
   await expect(page.getByRole('list', { name: 'Organization tree' })).toHaveCount(0);
 });
+
+test('signing out ends the session', async ({ page, tenant }) => {
+  const email = await tenant.addMember({ isTenantAdmin: true });
+  await signIn(page, email);
+  await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto(`/t/${tenant.slug}`);
+  await expect(page).toHaveURL(/\/sign-in/);
+});
