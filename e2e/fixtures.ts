@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { test as base, expect, type Page } from '@playwright/test';
 import { and, eq } from 'drizzle-orm';
 import { closeDb, createDb, type Database } from '@/db/client';
-import { orgMemberships, tenantMembers, users } from '@/db/schema';
-import { SYSTEM_ACTOR } from '@/lib/audit';
-import { findOrganizationByPath, insertChildOrganization } from '@/lib/orgs';
+import { tenantMembers, users } from '@/db/schema';
 import { hashPassword } from '@/lib/passwords';
-import { createTenant } from '@/lib/tenants';
+import { addMember, createTenantFixture } from '@/lib/testing/fixtures';
 
 export const PASSWORD = 'Correct-Horse-Battery-42';
+// argon2id is deliberately slow: hash the shared test password once per worker process.
+let passwordHash: Promise<string> | undefined;
 
 export interface SeededTenant {
   slug: string;
@@ -16,7 +16,16 @@ export interface SeededTenant {
   /** Creates an active (or other status) member in an org of this tenant; returns the email. */
   addMember(options: {
     /** An existing user (by email) joins this tenant instead of a new one being created. */
-    existingEmail?: string; org?: string; status?: 'active' | 'invited' | 'deactivated'; isTenantAdmin?: boolean; isAdmin?: boolean; firstName?: string; lastName?: string; locale?: 'en' | 'ja' }): Promise<string>;
+    existingEmail?: string;
+    /** Name path of the member's org (default: the root). */
+    org?: string;
+    status?: 'active' | 'invited' | 'deactivated';
+    isTenantAdmin?: boolean;
+    isAdmin?: boolean;
+    firstName?: string;
+    lastName?: string;
+    locale?: 'en' | 'ja';
+  }): Promise<string>;
   setStatus(email: string, status: 'active' | 'deactivated'): Promise<void>;
 }
 
@@ -37,39 +46,34 @@ export const test = base.extend<{ tenant: SeededTenant; otherTenant: SeededTenan
 });
 
 async function seedTenant(db: Database): Promise<SeededTenant> {
-    const suffix = randomBytes(4).toString('hex');
-    const name = `T${suffix}`;
-    const { tenant } = await createTenant(db, { name, slug: `t-${suffix}` }, SYSTEM_ACTOR);
-    const root = (await findOrganizationByPath(db, tenant.id, name))!;
-    const india = await insertChildOrganization(db, root, { name: 'India' });
-    await insertChildOrganization(db, india, { name: 'HR' });
-    await insertChildOrganization(db, root, { name: 'US' });
-    const passwordHash = await hashPassword(PASSWORD);
-    let counter = 0;
-    return {
-      slug: tenant.slug,
-      name,
-      async addMember(options) {
-        const email = options.existingEmail ?? `user${++counter}-${suffix}@e2e.example`;
-        const [user] = options.existingEmail
-          ? await db.select().from(users).where(eq(users.email, email))
-          : await db
-              .insert(users)
-              .values({ email, firstName: options.firstName ?? 'Test', lastName: options.lastName ?? `User ${counter}`, passwordHash: options.status === 'invited' ? null : passwordHash, locale: options.locale ?? null })
-              .returning();
-        const [member] = await db
-          .insert(tenantMembers)
-          .values({ tenantId: tenant.id, userId: user!.id, status: options.status ?? 'active', isTenantAdmin: options.isTenantAdmin ?? false })
-          .returning();
-        const org = (await findOrganizationByPath(db, tenant.id, options.org ?? name))!;
-        await db.insert(orgMemberships).values({ tenantId: tenant.id, orgId: org.id, memberId: member!.id, isAdmin: options.isAdmin ?? false });
-        return email;
-      },
-      async setStatus(email, status) {
-        const [user] = await db.select().from(users).where(eq(users.email, email));
-        await db.update(tenantMembers).set({ status }).where(and(eq(tenantMembers.tenantId, tenant.id), eq(tenantMembers.userId, user!.id)));
-      },
-    };
+  const suffix = randomBytes(4).toString('hex');
+  const name = `T${suffix}`;
+  const tenant = await createTenantFixture(db, { slug: `t-${suffix}`, name, orgPaths: [`${name}__India__HR`, `${name}__US`] });
+  passwordHash ??= hashPassword(PASSWORD);
+  const hash = await passwordHash;
+  let counter = 0;
+  return {
+    slug: tenant.slug,
+    name,
+    async addMember(options) {
+      const email = options.existingEmail ?? `user${++counter}-${suffix}@e2e.example`;
+      await addMember(db, tenant, {
+        email,
+        firstName: options.firstName ?? 'Test',
+        lastName: options.lastName ?? `User ${counter}`,
+        locale: options.locale,
+        status: options.status,
+        isTenantAdmin: options.isTenantAdmin,
+        orgs: [{ path: options.org ?? name, isAdmin: options.isAdmin }],
+        passwordHash: hash,
+      });
+      return email;
+    },
+    async setStatus(email, status) {
+      const [user] = await db.select().from(users).where(eq(users.email, email));
+      await db.update(tenantMembers).set({ status }).where(and(eq(tenantMembers.tenantId, tenant.id), eq(tenantMembers.userId, user!.id)));
+    },
+  };
 }
 
 export { expect };

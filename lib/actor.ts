@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { tenantMembers, tenants, users } from '@/db/schema';
 import type { Locale } from '@/db/schema';
@@ -18,15 +18,35 @@ export interface Actor {
   isTenantAdmin: boolean;
 }
 
+export interface LoadActorOptions {
+  /** Act within this tenant: the user must be an active member of it. */
+  tenantSlug?: string;
+  /** The session's issue time (seconds): a session older than the last password change is void. */
+  sessionIssuedAt?: number;
+}
+
 /**
- * Resolves the actor for a user and, optionally, a tenant slug. Returns null when the user is
- * gone, or when a tenant is named and the user is not an active member of it — so a
- * deactivated member's open session stops working at the next request.
+ * Resolves the actor in one query. Null when the user is gone or has not registered, when the
+ * session predates a password change, or when a tenant is named and the user is not an active
+ * member of it — so a deactivated member's open session stops working at the next request.
  */
-export async function loadActor(db: Db, userId: string, tenantSlug?: string): Promise<Actor | null> {
-  const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
-  if (!user || !user.passwordHash) return null;
-  const base: Actor = {
+export async function loadActor(db: Db, userId: string, options: LoadActorOptions = {}): Promise<Actor | null> {
+  const { tenantSlug, sessionIssuedAt } = options;
+  const [row] = await db
+    .select({ user: users, tenant: tenants, member: tenantMembers })
+    .from(users)
+    // At most one tenant has the slug; no slug joins nothing.
+    .leftJoin(tenants, tenantSlug === undefined ? sql`false` : eq(tenants.slug, tenantSlug))
+    .leftJoin(tenantMembers, and(eq(tenantMembers.tenantId, tenants.id), eq(tenantMembers.userId, users.id)))
+    .where(eq(users.id, userId))
+    .limit(1);
+  if (!row?.user.passwordHash) return null;
+  const { user } = row;
+  // A second of slack: the session of the request that changed the password was issued in the same second.
+  if (sessionIssuedAt !== undefined && user.passwordChangedAt && user.passwordChangedAt.getTime() > sessionIssuedAt * 1000 + 1000) {
+    return null;
+  }
+  const actor: Actor = {
     userId: user.id,
     email: user.email,
     firstName: user.firstName,
@@ -37,17 +57,10 @@ export async function loadActor(db: Db, userId: string, tenantSlug?: string): Pr
     memberId: null,
     isTenantAdmin: false,
   };
-  if (tenantSlug === undefined) return base;
-
-  const [row] = await db
-    .select({ tenant: tenants, member: tenantMembers })
-    .from(tenants)
-    .innerJoin(tenantMembers, and(eq(tenantMembers.tenantId, tenants.id), eq(tenantMembers.userId, user.id)))
-    .where(eq(tenants.slug, tenantSlug))
-    .limit(1);
-  if (!row || row.member.status !== 'active') return null;
+  if (tenantSlug === undefined) return actor;
+  if (!row.tenant || row.member?.status !== 'active') return null;
   return {
-    ...base,
+    ...actor,
     tenant: { id: row.tenant.id, slug: row.tenant.slug, name: row.tenant.name },
     memberId: row.member.id,
     isTenantAdmin: row.member.isTenantAdmin,

@@ -134,6 +134,7 @@ const t = (name: string): Target => {
 const ACTORS = ['op', 'ta', 'oa', 'mem', 'oth'] as const;
 const MATRIX: [Action, string, string][] = [
   ['tenant.create', 'platform', 'A F F F F'],
+  ['tenant.list', 'platform', 'A F F F F'],
   ['tenant.delete', 'tenant:CA', 'A F F F N'],
   ['tenant.delete', 'tenant:OTHER', 'A N N N F'],
   ['org.view', 'tenant:CA', 'N A A F N'],

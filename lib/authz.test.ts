@@ -101,7 +101,7 @@ const MEMBERSHIP: Action[] = ['membership.remove', 'membership.setAdmin'];
  * Columns:                op opTA ta oa mem oth deac inv none
  */
 const MATRIX: [Action[], ResourceName[], string][] = [
-  [['tenant.create'], ['platform'], '                A  A   F  F  F   F   F    F   F'],
+  [['tenant.create', 'tenant.list'], ['platform'], 'A A F F F F F F F'],
   [['tenant.delete'], ['tenant:T'], '                A  A   F  F  F   N   N    N   N'],
   [['tenant.delete'], ['tenant:O'], '                A  A   N  N  N   F   N    N   N'],
 

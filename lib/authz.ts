@@ -1,4 +1,4 @@
-import { and, eq, like, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, like, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '@/db/client';
 import {
@@ -21,7 +21,7 @@ import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
  * Rules (★ = a decision beyond the SPEC table):
  * - Nobody acts across tenants: a resource of a tenant the actor is not acting in as an ACTIVE
  *   member is NOT FOUND. Invited or deactivated memberships count as none.
- * - Platform operator: tenant.create/delete, catalog.manage, contracts.view, audit.view, on any
+ * - Platform operator: tenant.list/create/delete, catalog.manage, contracts.view, audit.view, on any
  *   tenant. No tenant content unless also tenant admin of that tenant (then judged as such).
  * - Tenant admin: everything in their tenant except tenant.delete and catalog.manage
  *   (contracts.view yes).
@@ -59,6 +59,7 @@ export type Target = { type: 'platform' } | { type: 'self' } | { [K in IdTargetT
 
 /** Every action and the target types it applies to. */
 export const ACTION_TARGETS = {
+  'tenant.list': ['platform'], // the operator's tenants screen
   'tenant.create': ['platform'],
   'tenant.delete': ['tenant'],
   'org.view': ['org', 'tenant'],
@@ -124,13 +125,14 @@ export type Resource =
 export type Decision = 'allow' | 'forbidden' | 'not_found';
 
 const OPERATOR_ACTIONS: ReadonlySet<Action> = new Set([
+  'tenant.list',
   'tenant.create',
   'tenant.delete',
   'catalog.manage',
   'contracts.view',
   'audit.view',
 ]);
-const TENANT_ADMIN_DENIED: ReadonlySet<Action> = new Set(['tenant.create', 'tenant.delete', 'catalog.manage']);
+const TENANT_ADMIN_DENIED: ReadonlySet<Action> = new Set(['tenant.list', 'tenant.create', 'tenant.delete', 'catalog.manage']);
 const MEMBER_WIDE: ReadonlySet<Action> = new Set([
   'member.edit',
   'member.deactivate',
@@ -240,25 +242,8 @@ export interface LoadedTargets {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const importSummaryColumns = {
-  id: imports.id,
-  tenantId: imports.tenantId,
-  uploadedByUserId: imports.uploadedByUserId,
-  operation: imports.operation,
-  status: imports.status,
-  fileName: imports.fileName,
-  fileSize: imports.fileSize,
-  locale: imports.locale,
-  totalRows: imports.totalRows,
-  processedRows: imports.processedRows,
-  counts: imports.counts,
-  errorMessage: imports.errorMessage,
-  cancelRequestedAt: imports.cancelRequestedAt,
-  startedAt: imports.startedAt,
-  finishedAt: imports.finishedAt,
-  createdAt: imports.createdAt,
-  updatedAt: imports.updatedAt,
-} satisfies Record<keyof ImportSummary, AnyColumn>;
+// Every column but the file itself, which can be megabytes.
+const { fileContent: _fileContent, ...importSummaryColumns } = getTableColumns(imports);
 
 type LoadedTarget = { resource: Resource; loaded: LoadedTargets[TargetType] };
 

@@ -30,5 +30,5 @@ export function env(): Env {
 
 /** The outbox transport is in use (no Resend key): enables /dev/mailbox. */
 export function usesOutbox(): boolean {
-  return !process.env.RESEND_API_KEY;
+  return !env().RESEND_API_KEY;
 }

@@ -29,7 +29,3 @@ export class ForbiddenError extends DomainError {
     this.name = 'ForbiddenError';
   }
 }
-
-export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof DomainError;
-}

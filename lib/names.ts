@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** SPEC §1: letters and digits of any script, space, and _ | - ' , — 1 to 64 characters. */
 const NAME_CHARS = /^[\p{L}\p{N}\p{M} _|\-',]+$/u;
 export const PATH_SEPARATOR = '__';
@@ -15,12 +13,6 @@ export function checkName(name: string): NameProblem | null {
   if (name.includes(PATH_SEPARATOR)) return 'separator';
   return null;
 }
-
-/** zod schema for org and group names; the issue code is the NameProblem. */
-export const zName = z.string().superRefine((value, ctx) => {
-  const problem = checkName(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
 
 export function joinPath(parentPath: string | null, name: string): string {
   return parentPath ? `${parentPath}${PATH_SEPARATOR}${name}` : name;

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { organizations, orgMemberships } from '@/db/schema';
+import { type AdminScope, orgInScope } from './authz';
 import { DomainError } from './errors';
 import { checkName, joinPath } from './names';
 
@@ -21,7 +22,7 @@ export async function createRootOrganization(db: Db, tenantId: string, name: str
 /** A sub-organization under `parent` (which must be of the same tenant: the schema enforces it). */
 export async function insertChildOrganization(
   db: Db,
-  parent: Organization,
+  parent: Pick<Organization, 'id' | 'tenantId' | 'idPath' | 'namePath' | 'depth'>,
   input: { name: string; description?: string; emailNotifications?: boolean },
 ): Promise<Organization> {
   const problem = checkName(input.name);
@@ -60,24 +61,15 @@ export interface OrgTreeNode extends Organization {
 }
 
 /**
- * The tenant's tree (or the part under `rootIdPaths`, for org admins), with direct member
- * counts, in one query; siblings sorted by name.
+ * The orgs of an admin scope as a tree (the whole tenant, or an org admin's subtrees), with
+ * direct member counts, in one query; siblings sorted by name. An empty scope is an empty tree.
  */
-export async function loadOrgTree(db: Db, tenantId: string, rootIdPaths?: string[]): Promise<OrgTreeNode[]> {
-  const scope =
-    rootIdPaths === undefined
-      ? sql`true`
-      : rootIdPaths.length === 0
-        ? sql`false`
-        : sql`(${sql.join(
-            rootIdPaths.map((p) => sql`${organizations.idPath} like ${`${p}%`}`),
-            sql` or `,
-          )})`;
+export async function loadOrgTree(db: Db, scope: AdminScope): Promise<OrgTreeNode[]> {
   const rows = await db
     .select({ org: organizations, memberCount: count(orgMemberships.id) })
     .from(organizations)
     .leftJoin(orgMemberships, eq(orgMemberships.orgId, organizations.id))
-    .where(and(eq(organizations.tenantId, tenantId), scope))
+    .where(orgInScope(scope))
     .groupBy(organizations.id)
     .orderBy(asc(organizations.depth), asc(sql`lower(${organizations.name})`));
 

@@ -89,16 +89,6 @@ function digest(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 32);
 }
 
-/** True for a registered job name. */
-export function isJobName(name: string): name is JobName {
-  return Object.hasOwn(JOBS, name);
-}
-
-/** The queue a job is routed to. */
-export function queueOf(name: JobName): QueueName {
-  return JOBS[name].queue;
-}
-
 /** Job names routed to a queue. */
 export function jobsOfQueue(queue: QueueName): JobName[] {
   return (Object.keys(JOBS) as JobName[]).filter((name) => JOBS[name].queue === queue);

@@ -1,10 +1,8 @@
 import 'server-only';
-import { eq } from 'drizzle-orm';
 import { getServerSession } from 'next-auth';
 import { notFound, redirect } from 'next/navigation';
 import { cache } from 'react';
 import { getDb } from '@/db/client';
-import { users } from '@/db/schema';
 import { type Actor, listActorTenants, loadActor } from '@/lib/actor';
 import { authOptions } from './auth-options';
 
@@ -13,27 +11,17 @@ interface TenantrySession {
   issuedAt?: number;
 }
 
-/** The signed-in user's id, or null. A session issued before the last password change is void. */
-export const getSessionUserId = cache(async (): Promise<string | null> => {
+/** The session cookie's content (no database read), or null when signed out. */
+const getSession = cache(async () => {
   const session = (await getServerSession(authOptions)) as TenantrySession | null;
-  if (!session?.userId) return null;
-  const [user] = await getDb()
-    .select({ passwordChangedAt: users.passwordChangedAt })
-    .from(users)
-    .where(eq(users.id, session.userId))
-    .limit(1);
-  if (!user) return null;
-  if (user.passwordChangedAt && session.issuedAt && user.passwordChangedAt.getTime() > session.issuedAt * 1000 + 1000) {
-    return null;
-  }
-  return session.userId;
+  return session?.userId ? { userId: session.userId, issuedAt: session.issuedAt ?? 0 } : null;
 });
 
-/** The actor for this request, optionally within a tenant; null when signed out or without access. */
+/** The actor for this request, optionally within a tenant; null when signed out or without access. One query, once per request. */
 export const getActor = cache(async (tenantSlug?: string): Promise<Actor | null> => {
-  const userId = await getSessionUserId();
-  if (!userId) return null;
-  return loadActor(getDb(), userId, tenantSlug);
+  const session = await getSession();
+  if (!session) return null;
+  return loadActor(getDb(), session.userId, { tenantSlug, sessionIssuedAt: session.issuedAt });
 });
 
 /**
@@ -43,18 +31,10 @@ export const getActor = cache(async (tenantSlug?: string): Promise<Actor | null>
  * Call it in every page and action, not only in layouts: layouts are not re-run on navigation.
  */
 export async function requireActor(tenantSlug?: string): Promise<Actor> {
-  const userId = await getSessionUserId();
-  if (!userId) redirect('/sign-in');
   const actor = await getActor(tenantSlug);
   if (actor) return actor;
-  const base = await getActor();
-  if (base && (base.isPlatformOperator || (await listActorTenants(getDb(), userId)).length > 0)) notFound();
+  const base = tenantSlug === undefined ? null : await getActor();
+  if (!base) redirect((await getSession()) ? '/sign-in?error=sessionEnded' : '/sign-in');
+  if (base.isPlatformOperator || (await listActorTenants(getDb(), base.userId)).length > 0) notFound();
   redirect('/sign-in?error=sessionEnded');
-}
-
-/** For operator pages. */
-export async function requireOperator(): Promise<Actor> {
-  const actor = await requireActor();
-  if (!actor.isPlatformOperator) notFound();
-  return actor;
 }

@@ -1,13 +1,13 @@
 import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
 import { getFormatter, getTranslations } from 'next-intl/server';
-import { requireOperator } from '@/app/_lib/session';
+import { requireActor } from '@/app/_lib/session';
 import { AppShell } from '@/components/shell/app-shell';
-import { buildNav } from '@/components/shell/nav';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
-import { listActorTenants } from '@/lib/actor';
+import { can } from '@/lib/authz';
 import { listTenantsWithCounts } from '@/lib/tenants';
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -15,16 +15,12 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function OperatorPage() {
-  const actor = await requireOperator();
+  const actor = await requireActor();
   const db = getDb();
-  const [t, format, rows, tenants] = await Promise.all([
-    getTranslations(),
-    getFormatter(),
-    listTenantsWithCounts(db),
-    listActorTenants(db, actor.userId),
-  ]);
+  if (!(await can(db, actor, 'tenant.list', { type: 'platform' }))) notFound();
+  const [t, format, rows] = await Promise.all([getTranslations(), getFormatter(), listTenantsWithCounts(db)]);
   return (
-    <AppShell actor={actor} tenants={tenants} nav={buildNav(actor, t, '/operator')}>
+    <AppShell actor={actor} current="/operator">
       <PageHeader title={t('operator.title')} />
       <Card title={t('operator.tenants')} description={t('operator.tenantsHint')}>
         {rows.length === 0 ? (

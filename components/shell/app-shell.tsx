@@ -3,8 +3,10 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
 import { LocaleSwitcher } from '@/components/auth/locale-switcher';
 import { SignOutButton } from '@/components/auth/sign-out-button';
-import type { Actor } from '@/lib/actor';
+import { getDb } from '@/db/client';
+import { type Actor, listActorTenants } from '@/lib/actor';
 import { formatPersonName } from '@/lib/i18n/person-name';
+import { buildNav } from './nav';
 import { TenantSwitcher } from './tenant-switcher';
 
 export interface NavItem {
@@ -13,19 +15,10 @@ export interface NavItem {
   active?: boolean;
 }
 
-/** The signed-in frame: brand, tenant switcher, navigation, account and language, then the page. */
-export async function AppShell({
-  actor,
-  tenants,
-  nav,
-  children,
-}: {
-  actor: Actor;
-  tenants: { slug: string; name: string }[];
-  nav: NavItem[];
-  children: ReactNode;
-}) {
-  const t = await getTranslations();
+/** The signed-in frame: brand, tenant switcher, navigation, account and language, then the page at `current`. */
+export async function AppShell({ actor, current, children }: { actor: Actor; current: string; children: ReactNode }) {
+  const [t, tenants] = await Promise.all([getTranslations(), listActorTenants(getDb(), actor.userId)]);
+  const nav = buildNav(actor, t, current);
   const name = formatPersonName(actor, await getLocale());
   const role = actor.isTenantAdmin
     ? t('roles.tenantAdmin')

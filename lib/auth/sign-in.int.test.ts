@@ -10,6 +10,7 @@ import { authenticate } from './sign-in';
 import { THROTTLE } from './throttle';
 
 const PASSWORD = 'A-long-enough-password-1';
+const passwordHash = hashPassword(PASSWORD);
 let t: TestDatabase;
 let redis: Redis;
 let tenant: TenantFixture;
@@ -19,9 +20,7 @@ const address = () => `10.0.${randomBytes(1)[0]}.${randomBytes(1)[0]}-${run}`;
 
 async function member(status: 'active' | 'deactivated' | 'invited' = 'active') {
   const email = `${status}-${randomBytes(4).toString('hex')}@sign-in.example`;
-  const m = await addMember(t.db, tenant, { email, orgs: [{ path: 'ACME' }], status });
-  await t.db.update(users).set({ passwordHash: await hashPassword(PASSWORD) }).where(eq(users.id, m.userId));
-  return { ...m, email };
+  return addMember(t.db, tenant, { email, orgs: [{ path: 'ACME' }], status, passwordHash: await passwordHash });
 }
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { Resend } from 'resend';
-import { env, usesOutbox } from '@/lib/env';
+import { env } from '@/lib/env';
 
 /** A rendered message ready to leave. */
 export interface OutgoingEmail {
@@ -92,8 +92,6 @@ export function createResendTransport(options: { apiKey: string; baseUrl?: strin
 
 /** Resend when RESEND_API_KEY is set (RESEND_BASE_URL optional), otherwise the outbox. */
 export function createTransportFromEnv(): EmailTransport {
-  if (usesOutbox()) return outboxTransport;
   const { RESEND_API_KEY, RESEND_BASE_URL } = env();
-  if (!RESEND_API_KEY) return outboxTransport;
-  return createResendTransport({ apiKey: RESEND_API_KEY, baseUrl: RESEND_BASE_URL });
+  return RESEND_API_KEY ? createResendTransport({ apiKey: RESEND_API_KEY, baseUrl: RESEND_BASE_URL }) : outboxTransport;
 }

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import {
   contracts,
   imports,
-  organizations,
   orgMemberships,
   services,
   tenantMembers,
@@ -17,6 +15,7 @@ import {
   type MemberStatus,
 } from '@/db/schema';
 import { loadActor, type Actor } from '@/lib/actor';
+import { createRootOrganization, insertChildOrganization } from '@/lib/orgs';
 
 /**
  * Test fixtures: rows inserted directly with drizzle (no domain rules, no audit), so a test can
@@ -72,9 +71,7 @@ export async function createTenantFixture(
   const [tenant] = await db.insert(tenants).values({ slug: options.slug, name }).returning();
   if (!tenant) throw new Error('fixture: tenant insert returned nothing');
 
-  const rootId = randomUUID();
-  const root: OrgFixture = { id: rootId, name, namePath: name, idPath: `/${rootId}/`, depth: 0, parentId: null };
-  await db.insert(organizations).values({ ...root, tenantId: tenant.id });
+  const root: OrgFixture = await createRootOrganization(db, tenant.id, name);
 
   const orgs = new Map<string, OrgFixture>([[name, root]]);
   const fixture: TenantFixture = {
@@ -100,10 +97,8 @@ export async function addOrgs(db: Db, tenant: TenantFixture, paths: string[]): P
       const namePath = names.slice(0, depth + 1).join('__');
       let org = tenant.orgs.get(namePath);
       if (!org) {
-        const id = randomUUID();
-        // idPath and namePath extend the parent's, so a subtree is one prefix scan.
-        org = { id, name: names[depth] ?? '', namePath, idPath: `${parent.idPath}${id}/`, depth, parentId: parent.id };
-        await db.insert(organizations).values({ ...org, tenantId: tenant.id });
+        // lib/orgs derives idPath, namePath and depth, exactly as the product does.
+        org = await insertChildOrganization(db, { ...parent, tenantId: tenant.id }, { name: names[depth] ?? '' });
         tenant.orgs.set(namePath, org);
       }
       parent = org;
@@ -134,6 +129,8 @@ export interface AddMemberOptions {
   /** Default `active`. An `invited` new user gets no password hash (has not registered). */
   status?: MemberStatus;
   isPlatformOperator?: boolean;
+  /** A real argon2id hash when the test signs in through the product (default: a placeholder). */
+  passwordHash?: string;
 }
 
 /**
@@ -157,7 +154,7 @@ export async function addMember(db: Db, tenant: TenantFixture, options: AddMembe
         lastName: options.lastName ?? '',
         locale: options.locale ?? null,
         isPlatformOperator: options.isPlatformOperator ?? false,
-        passwordHash: status === 'invited' ? null : FIXTURE_PASSWORD_HASH,
+        passwordHash: status === 'invited' ? null : (options.passwordHash ?? FIXTURE_PASSWORD_HASH),
       })
       .returning({ id: users.id });
     if (!user) throw new Error('fixture: user insert returned nothing');
@@ -190,7 +187,7 @@ export async function addMember(db: Db, tenant: TenantFixture, options: AddMembe
 
 /** Resolves the Actor as a request would (`loadActor`); throws when the user may not act there. */
 export async function actorFor(db: Db, userId: string, tenant?: TenantFixture): Promise<Actor> {
-  const actor = await loadActor(db, userId, tenant?.slug);
+  const actor = await loadActor(db, userId, { tenantSlug: tenant?.slug });
   if (!actor) throw new Error(`fixture: user ${userId} cannot act${tenant ? ` in '${tenant.slug}'` : ''}`);
   return actor;
 }

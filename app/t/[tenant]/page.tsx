@@ -3,11 +3,9 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import { requireActor } from '@/app/_lib/session';
 import { OrgTree } from '@/components/org-tree';
 import { AppShell } from '@/components/shell/app-shell';
-import { buildNav } from '@/components/shell/nav';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { getDb } from '@/db/client';
-import { listActorTenants } from '@/lib/actor';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { adminScope } from '@/lib/authz';
 import { countMembersByStatus } from '@/lib/members';
@@ -26,20 +24,15 @@ export default async function DashboardPage({ params }: { params: Promise<{ tena
   const scope = await adminScope(db, actor);
 
   // Tenant admins see the whole tree, org admins their subtrees, members the orgs they belong to.
-  const [roots, stats, tenants] = await Promise.all([
-    scope.kind === 'tenant'
-      ? loadOrgTree(db, tenant.id)
-      : scope.kind === 'subtrees'
-        ? loadOrgTree(db, tenant.id, scope.idPaths)
-        : Promise.resolve([]),
-    scope.kind === 'none' ? Promise.resolve(null) : countMembersByStatus(db, tenant.id, scope),
-    listActorTenants(db, actor.userId),
+  const [roots, stats] = await Promise.all([
+    loadOrgTree(db, scope),
+    scope.kind === 'none' ? null : countMembersByStatus(db, scope),
   ]);
   const role = actor.isTenantAdmin ? t('roles.tenantAdmin') : scope.kind === 'subtrees' ? t('roles.orgAdmin') : t('roles.member');
   const name = formatPersonName(actor, await getLocale());
 
   return (
-    <AppShell actor={actor} tenants={tenants} nav={buildNav(actor, t, `/t/${tenant.slug}`)}>
+    <AppShell actor={actor} current={`/t/${tenant.slug}`}>
       <PageHeader title={t('dashboard.welcome', { name })} description={`${tenant.name} · ${t('dashboard.yourRole')}: ${role}`} />
       {stats && (
         <dl className="mb-6 grid grid-cols-2 gap-3 sm:grid-cols-5">

@@ -1,7 +1,7 @@
 import { getDb } from '@/db/client';
 import { usesOutbox } from '@/lib/env';
 import { getMailboxMessage } from '@/lib/email/mailbox';
-import { getSessionUserId } from '@/app/_lib/session';
+import { getActor } from '@/app/_lib/session';
 
 export const dynamic = 'force-dynamic';
 
@@ -26,7 +26,7 @@ function notFound(): Response {
 
 /** GET /dev/mailbox/:id — the stored HTML of one outbox message. */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  if (!usesOutbox() || !(await getSessionUserId())) return notFound();
+  if (!usesOutbox() || !(await getActor())) return notFound();
   const { id } = await params;
   const message = await getMailboxMessage(getDb(), id);
   if (!message?.html) return notFound();
