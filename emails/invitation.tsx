@@ -1,7 +1,6 @@
-import { Heading, Text } from '@react-email/components';
 import { z } from 'zod';
 import type { Locale } from '@/db/schema/columns';
-import { ActionLink, EmailLayout, formatDateTime, headingStyle, isTimeZone, mutedTextStyle, textStyle } from './layout';
+import { ActionEmail, formatDateTime, isTimeZone } from './layout';
 
 export const zInvitationEmailProps = z.object({
   tenantName: z.string().min(1),
@@ -19,7 +18,6 @@ const messages: Record<
   Locale,
   {
     subject: (p: InvitationEmailProps) => string;
-    greeting: (name: string) => string;
     heading: (p: InvitationEmailProps) => string;
     body: (p: InvitationEmailProps) => string;
     button: string;
@@ -29,7 +27,6 @@ const messages: Record<
 > = {
   en: {
     subject: (p) => `${p.inviterName} invited you to ${p.tenantName} on Tenantry`,
-    greeting: (name) => `Hello ${name},`,
     heading: (p) => `Join ${p.tenantName} on Tenantry`,
     body: (p) =>
       `${p.inviterName} has invited you to join ${p.tenantName}. Open the link below to register and set your password.`,
@@ -39,7 +36,6 @@ const messages: Record<
   },
   ja: {
     subject: (p) => `${p.inviterName}さんから Tenantry の「${p.tenantName}」への招待が届いています`,
-    greeting: (name) => `${name} 様`,
     heading: (p) => `「${p.tenantName}」への招待`,
     body: (p) =>
       `${p.inviterName}さんから、Tenantry の「${p.tenantName}」に招待されました。下のリンクから登録し、パスワードを設定してください。`,
@@ -59,16 +55,15 @@ export default function InvitationEmail(props: InvitationEmailProps & { locale: 
   const { locale } = props;
   const m = messages[locale];
   return (
-    <EmailLayout locale={locale} preview={m.subject(props)}>
-      <Heading as="h1" style={headingStyle}>
-        {m.heading(props)}
-      </Heading>
-      {props.recipientName ? <Text style={textStyle}>{m.greeting(props.recipientName)}</Text> : null}
-      <Text style={textStyle}>{m.body(props)}</Text>
-      <ActionLink locale={locale} href={props.registrationUrl} label={m.button} />
-      <Text style={mutedTextStyle}>{m.expiry(formatDateTime(props.expiresAt, locale, props.timeZone))}</Text>
-      <Text style={mutedTextStyle}>{m.ignore}</Text>
-    </EmailLayout>
+    <ActionEmail
+      locale={locale}
+      preview={m.subject(props)}
+      heading={m.heading(props)}
+      recipientName={props.recipientName}
+      body={m.body(props)}
+      action={{ href: props.registrationUrl, label: m.button }}
+      notes={[m.expiry(formatDateTime(props.expiresAt, locale, props.timeZone)), m.ignore]}
+    />
   );
 }
 

@@ -1,16 +1,18 @@
 import type { ReactNode } from 'react';
-import { Body, Button, Container, Head, Hr, Html, Link, Preview, Section, Text } from '@react-email/components';
+import { Body, Button, Container, Head, Heading, Hr, Html, Link, Preview, Section, Text } from '@react-email/components';
 import type { Locale } from '@/db/schema/columns';
 
 /** Strings shared by every email's frame. */
-const layoutMessages: Record<Locale, { footer: string; linkFallback: string }> = {
+const layoutMessages: Record<Locale, { footer: string; linkFallback: string; greeting: (name: string) => string }> = {
   en: {
     footer: 'This email was sent by Tenantry, the administration portal of your organization.',
     linkFallback: 'If the button does not work, copy this link into your browser:',
+    greeting: (name) => `Hello ${name},`,
   },
   ja: {
     footer: 'このメールは、組織の管理ポータル Tenantry から送信されています。',
     linkFallback: 'ボタンが使えない場合は、次のリンクをブラウザに貼り付けてください。',
+    greeting: (name) => `${name} 様`,
   },
 };
 
@@ -40,12 +42,50 @@ const styles = {
   link: { color: '#1d4ed8', fontSize: '13px', wordBreak: 'break-all' as const },
 } as const;
 
-export const textStyle = { color: '#27272a', fontSize: '15px', lineHeight: '24px', margin: '0 0 16px' } as const;
-export const headingStyle = { color: '#18181b', fontSize: '22px', lineHeight: '30px', margin: '0 0 16px' } as const;
-export const mutedTextStyle = { color: '#52525b', fontSize: '13px', lineHeight: '20px', margin: '16px 0 0' } as const;
+const textStyle = { color: '#27272a', fontSize: '15px', lineHeight: '24px', margin: '0 0 16px' } as const;
+const headingStyle = { color: '#18181b', fontSize: '22px', lineHeight: '30px', margin: '0 0 16px' } as const;
+const mutedTextStyle = { color: '#52525b', fontSize: '13px', lineHeight: '20px', margin: '16px 0 0' } as const;
+
+/**
+ * The email every template sends: a heading, a greeting when the name is known, one message,
+ * one call to action, then small print (expiry, "ignore this if…"). Templates supply the words.
+ */
+export function ActionEmail({
+  locale,
+  preview,
+  heading,
+  recipientName,
+  body,
+  action,
+  notes,
+}: {
+  locale: Locale;
+  preview: string;
+  heading: string;
+  recipientName?: string;
+  body: string;
+  action: { href: string; label: string };
+  notes: string[];
+}) {
+  return (
+    <EmailLayout locale={locale} preview={preview}>
+      <Heading as="h1" style={headingStyle}>
+        {heading}
+      </Heading>
+      {recipientName ? <Text style={textStyle}>{layoutMessages[locale].greeting(recipientName)}</Text> : null}
+      <Text style={textStyle}>{body}</Text>
+      <ActionLink locale={locale} href={action.href} label={action.label} />
+      {notes.map((note) => (
+        <Text key={note} style={mutedTextStyle}>
+          {note}
+        </Text>
+      ))}
+    </EmailLayout>
+  );
+}
 
 /** The frame shared by every email: language, preview line, brand, footer. */
-export function EmailLayout({ locale, preview, children }: { locale: Locale; preview: string; children: ReactNode }) {
+function EmailLayout({ locale, preview, children }: { locale: Locale; preview: string; children: ReactNode }) {
   return (
     <Html lang={locale}>
       <Head />
@@ -66,7 +106,7 @@ export function EmailLayout({ locale, preview, children }: { locale: Locale; pre
  * The call to action: a button, then the same URL as plain text, because some clients strip
  * buttons and the plain-text part must carry the link too.
  */
-export function ActionLink({ locale, href, label }: { locale: Locale; href: string; label: string }) {
+function ActionLink({ locale, href, label }: { locale: Locale; href: string; label: string }) {
   return (
     <Section>
       <Button href={href} style={styles.button}>

@@ -1,7 +1,6 @@
-import { Heading, Text } from '@react-email/components';
 import { z } from 'zod';
 import type { Locale } from '@/db/schema/columns';
-import { ActionLink, EmailLayout, headingStyle, mutedTextStyle, textStyle } from './layout';
+import { ActionEmail } from './layout';
 
 /** Sent when an already registered user is added to another tenant (no registration needed). */
 export const zMemberAddedEmailProps = z.object({
@@ -16,7 +15,6 @@ const messages: Record<
   Locale,
   {
     subject: (p: MemberAddedEmailProps) => string;
-    greeting: (name: string) => string;
     heading: (p: MemberAddedEmailProps) => string;
     body: (p: MemberAddedEmailProps) => string;
     button: string;
@@ -25,7 +23,6 @@ const messages: Record<
 > = {
   en: {
     subject: (p) => `You were added to ${p.tenantName} on Tenantry`,
-    greeting: (name) => `Hello ${name},`,
     heading: (p) => `You now have access to ${p.tenantName}`,
     body: (p) => `${p.inviterName} added you to ${p.tenantName}. Sign in with your existing Tenantry account to start.`,
     button: 'Sign in',
@@ -33,7 +30,6 @@ const messages: Record<
   },
   ja: {
     subject: (p) => `Tenantry の「${p.tenantName}」に追加されました`,
-    greeting: (name) => `${name} 様`,
     heading: (p) => `「${p.tenantName}」にアクセスできるようになりました`,
     body: (p) =>
       `${p.inviterName}さんが、あなたを「${p.tenantName}」に追加しました。お持ちの Tenantry アカウントでサインインしてください。`,
@@ -52,15 +48,15 @@ export default function MemberAddedEmail(props: MemberAddedEmailProps & { locale
   const { locale } = props;
   const m = messages[locale];
   return (
-    <EmailLayout locale={locale} preview={m.subject(props)}>
-      <Heading as="h1" style={headingStyle}>
-        {m.heading(props)}
-      </Heading>
-      {props.recipientName ? <Text style={textStyle}>{m.greeting(props.recipientName)}</Text> : null}
-      <Text style={textStyle}>{m.body(props)}</Text>
-      <ActionLink locale={locale} href={props.signInUrl} label={m.button} />
-      <Text style={mutedTextStyle}>{m.ignore}</Text>
-    </EmailLayout>
+    <ActionEmail
+      locale={locale}
+      preview={m.subject(props)}
+      heading={m.heading(props)}
+      recipientName={props.recipientName}
+      body={m.body(props)}
+      action={{ href: props.signInUrl, label: m.button }}
+      notes={[m.ignore]}
+    />
   );
 }
 

@@ -1,7 +1,6 @@
-import { Heading, Text } from '@react-email/components';
 import { z } from 'zod';
 import type { Locale } from '@/db/schema/columns';
-import { ActionLink, EmailLayout, formatDateTime, headingStyle, isTimeZone, mutedTextStyle, textStyle } from './layout';
+import { ActionEmail, formatDateTime, isTimeZone } from './layout';
 
 export const zPasswordResetEmailProps = z.object({
   recipientName: z.string().min(1).optional(),
@@ -15,7 +14,6 @@ const messages: Record<
   Locale,
   {
     subject: string;
-    greeting: (name: string) => string;
     heading: string;
     body: string;
     button: string;
@@ -25,7 +23,6 @@ const messages: Record<
 > = {
   en: {
     subject: 'Reset your Tenantry password',
-    greeting: (name) => `Hello ${name},`,
     heading: 'Reset your password',
     body: 'We received a request to reset the password of your Tenantry account. Open the link below to choose a new one.',
     button: 'Choose a new password',
@@ -34,7 +31,6 @@ const messages: Record<
   },
   ja: {
     subject: 'Tenantry パスワードの再設定',
-    greeting: (name) => `${name} 様`,
     heading: 'パスワードの再設定',
     body: 'Tenantry アカウントのパスワード再設定のリクエストを受け付けました。下のリンクから新しいパスワードを設定してください。',
     button: '新しいパスワードを設定する',
@@ -53,16 +49,15 @@ export default function PasswordResetEmail(props: PasswordResetEmailProps & { lo
   const { locale } = props;
   const m = messages[locale];
   return (
-    <EmailLayout locale={locale} preview={m.subject}>
-      <Heading as="h1" style={headingStyle}>
-        {m.heading}
-      </Heading>
-      {props.recipientName ? <Text style={textStyle}>{m.greeting(props.recipientName)}</Text> : null}
-      <Text style={textStyle}>{m.body}</Text>
-      <ActionLink locale={locale} href={props.resetUrl} label={m.button} />
-      <Text style={mutedTextStyle}>{m.expiry(formatDateTime(props.expiresAt, locale, props.timeZone))}</Text>
-      <Text style={mutedTextStyle}>{m.ignore}</Text>
-    </EmailLayout>
+    <ActionEmail
+      locale={locale}
+      preview={m.subject}
+      heading={m.heading}
+      recipientName={props.recipientName}
+      body={m.body}
+      action={{ href: props.resetUrl, label: m.button }}
+      notes={[m.expiry(formatDateTime(props.expiresAt, locale, props.timeZone)), m.ignore]}
+    />
   );
 }
 
