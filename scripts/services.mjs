@@ -280,20 +280,33 @@ async function stopRedis() {
 
 // ------------------------------------------------------------ external URLs
 
-async function checkDatabaseUrl(raw) {
+/**
+ * Parses a configured service URL and checks that its host answers on TCP; anything wrong is one
+ * line naming the variable. An empty host (a Unix-socket PostgreSQL URL) skips the TCP check.
+ */
+async function reachableUrl(raw, { name, service, protocols, defaultPort, example }) {
   let url;
   try {
     url = new URL(raw);
   } catch {}
-  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
-    throw new UserError('DATABASE_URL is not a postgres:// or postgresql:// URL');
+  if (!url || !protocols.includes(url.protocol) || (!url.hostname && service === 'Redis')) {
+    throw new UserError(`${name} is not a ${protocols.map((p) => `${p}//`).join(' or ')} URL (e.g. ${example})`);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || 5432);
+  const port = Number(url.port || defaultPort);
   if (host && !(await canConnect(host, port, 3000))) {
-    throw new UserError(`DATABASE_URL: cannot reach PostgreSQL at ${host}:${port} (connection refused or timed out)`);
+    throw new UserError(`${name}: cannot reach ${service} at ${host}:${port} (connection refused or timed out)`);
   }
-  const psql = findPgBin() ? path.join(findPgBin(), 'psql') : which('psql');
+  return { url, host, port };
+}
+
+async function checkDatabaseUrl(raw) {
+  await reachableUrl(raw, {
+    name: 'DATABASE_URL', service: 'PostgreSQL', protocols: ['postgres:', 'postgresql:'], defaultPort: 5432,
+    example: 'postgres://user@127.0.0.1:5432/tenantry',
+  });
+  const pgBinDir = findPgBin();
+  const psql = pgBinDir ? path.join(pgBinDir, 'psql') : which('psql');
   if (psql) {
     const res = run(psql, ['-X', '-q', '-tA', '-d', raw, '-c', 'select 1'], {
       capture: true, allowFail: true, env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
@@ -304,32 +317,20 @@ async function checkDatabaseUrl(raw) {
       throw new UserError(`DATABASE_URL: cannot connect: ${why}`);
     }
   }
-  return raw;
 }
 
 async function checkRedisUrl(raw) {
-  let url;
+  const { url, host, port } = await reachableUrl(raw, {
+    name: 'REDIS_URL', service: 'Redis', protocols: ['redis:', 'rediss:'], defaultPort: 6379, example: 'redis://127.0.0.1:6379',
+  });
+  // rediss:// would need TLS; the TCP check has to do for it.
+  if (url.protocol !== 'redis:') return;
+  const auth = { host, port, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
   try {
-    url = new URL(raw);
-  } catch {}
-  if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) {
-    throw new UserError('REDIS_URL is not a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');
+    if ((await redisCommand(auth, ['PING'])) !== 'PONG') throw new Error('unexpected answer');
+  } catch (err) {
+    throw new UserError(`REDIS_URL: Redis at ${host}:${port} did not answer PING: ${err.message}`);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || 6379);
-  if (!(await canConnect(host, port, 3000))) {
-    throw new UserError(`REDIS_URL: cannot reach Redis at ${host}:${port} (connection refused or timed out)`);
-  }
-  if (url.protocol === 'redis:') {
-    // rediss:// would need TLS; the TCP check above has to do for it.
-    const auth = { host, port, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-    try {
-      if ((await redisCommand(auth, ['PING'])) !== 'PONG') throw new Error('unexpected answer');
-    } catch (err) {
-      throw new UserError(`REDIS_URL: Redis at ${host}:${port} did not answer PING: ${err.message}`);
-    }
-  }
-  return raw;
 }
 
 // ------------------------------------------------------------------- public

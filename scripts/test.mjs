@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureServices, redisCommand, stopServices } from './services.mjs';
-import { runTee, spawnService, stopService } from './lib/procs.mjs';
+import { runTee, startApp, stopService } from './lib/procs.mjs';
 import {
-  BIN, UserError, aptInstall, authSecret, ensureDeps, httpAnswers, log, main, requireFile, usablePort, waitFor,
+  BIN, UserError, appEnv, aptInstall, ensureDeps, log, main, usablePort,
 } from './lib/util.mjs';
 
 const TIERS = ['unit', 'integration', 'e2e'];
@@ -55,62 +55,47 @@ async function step(what, cmd, args, env) {
   if (code !== 0) throw new UserError(`e2e: ${what} failed (exit ${code})`);
 }
 
-async function e2eTier(baseEnv, extra) {
-  requireFile('workers/index.ts');
-  requireFile('db/seed.ts');
-  const E2E_PORT = await usablePort(3210, 'e2e web');
-  const E2E_HEALTH_PORT = await usablePort(3211, 'e2e worker health');
-  const url = withDatabase(baseEnv.DATABASE_URL, E2E_DB);
+async function e2eTier(urls, extra) {
+  const port = await usablePort(3210, 'e2e web');
+  const healthPort = await usablePort(3211, 'e2e worker health');
   // Our own Redis: e2e gets logical database 1, emptied first, so sign-in throttle counters and
   // jobs from earlier runs cannot leak in. A Redis given by REDIS_URL is not ours to empty.
-  let redisUrl = baseEnv.REDIS_URL;
+  let redisUrl = urls.REDIS_URL;
   if (!process.env.REDIS_URL) {
-    const { port } = new URL(redisUrl);
-    await redisCommand({ port: Number(port), db: 1 }, ['FLUSHDB']);
+    await redisCommand({ port: Number(new URL(redisUrl).port), db: 1 }, ['FLUSHDB']);
     redisUrl = `${redisUrl}/1`;
   }
-  const appUrl = `http://localhost:${E2E_PORT}`;
-  const env = {
-    ...baseEnv,
-    DATABASE_URL: url,
-    REDIS_URL: redisUrl,
-    APP_URL: appUrl,
-    NEXTAUTH_URL: appUrl,
-    PORT: String(E2E_PORT),
-    WORKER_HEALTH_PORT: String(E2E_HEALTH_PORT),
-    QUEUE_PREFIX: 'tenantry-e2e', // web and worker share it; a running dev worker never sees these jobs
-    // The seed then neither writes nor overwrites .data/demo-logins.txt (the dev database's logins),
-    // and specs can sign in as the demo users with it.
-    DEMO_PASSWORD: process.env.DEMO_PASSWORD || `E2e-${randomBytes(9).toString('base64url')}`,
-  };
+  const env = appEnv(urls, {
+    port,
+    healthPort,
+    extra: {
+      DATABASE_URL: withDatabase(urls.DATABASE_URL, E2E_DB),
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: 'tenantry-e2e', // web and worker share it; a running dev worker never sees these jobs
+      // The seed then neither writes nor overwrites .data/demo-logins.txt (the dev database's logins),
+      // and specs can sign in as the demo users with it.
+      DEMO_PASSWORD: process.env.DEMO_PASSWORD || `E2e-${randomBytes(9).toString('base64url')}`,
+    },
+  });
   // A fresh database each run: drop (kicking out stale sessions) and create, from the maintenance db.
   const recreate = `const sql = require('postgres')(process.env.ADMIN_URL, { max: 1, onnotice: () => {} });
     sql.unsafe('DROP DATABASE IF EXISTS ${E2E_DB} WITH (FORCE)').then(() => sql.unsafe('CREATE DATABASE ${E2E_DB}'))
       .then(() => sql.end(), (e) => { console.error(e.message); process.exit(1); });`;
-  await step(`creating database ${E2E_DB}`, process.execPath, ['-e', recreate], { ...env, ADMIN_URL: withDatabase(baseEnv.DATABASE_URL, 'postgres') });
+  await step(`creating database ${E2E_DB}`, process.execPath, ['-e', recreate], { ...env, ADMIN_URL: withDatabase(urls.DATABASE_URL, 'postgres') });
   await step('migrating', path.join(BIN, 'tsx'), ['db/migrate.ts'], env);
   await step('seeding', path.join(BIN, 'tsx'), ['db/seed.ts'], env);
   if (process.env.SKIP_BUILD === '1') log('e2e: SKIP_BUILD=1, using the existing build');
   else await step('building (next build)', path.join(BIN, 'next'), ['build'], env);
 
-  const web = spawnService('e2e-web', path.join(BIN, 'next'), ['start', '-p', String(E2E_PORT)], env);
-  const worker = spawnService('e2e-worker', path.join(BIN, 'tsx'), ['workers/index.ts'], env);
-  servers.push(web, worker);
-  const died = Promise.race([web, worker].map((c) => c.exited.then(() => { throw new UserError(`e2e: ${c.label} exited while starting`); })));
-  await Promise.race([
-    died,
-    Promise.all([
-      waitFor(() => httpAnswers(appUrl), 120_000, `e2e: the web server did not answer on ${appUrl}`, 500),
-      waitFor(() => httpAnswers(`http://127.0.0.1:${E2E_HEALTH_PORT}/health`, true), 60_000, 'e2e: the worker health endpoint did not answer'),
-    ]),
-  ]);
-  died.catch(() => {}); // from here on a dying server shows up as failing tests
+  const { children, ready } = startApp(env, { label: 'e2e-' });
+  servers.push(...children);
+  await ready; // from here on a dying server shows up as failing tests
   if (interrupted) throw new UserError('interrupted');
-  log(`e2e: web on ${appUrl} and worker are up, running Playwright`);
+  log(`e2e: web on ${env.APP_URL} and worker are up, running Playwright`);
   return runRunner(
     path.join(BIN, 'playwright'),
     ['test', ...extra],
-    { ...env, E2E_BASE_URL: appUrl, PW_TEST_HTML_REPORT_OPEN: 'never' }, // never block on "serving the HTML report"
+    { ...env, E2E_BASE_URL: env.APP_URL, PW_TEST_HTML_REPORT_OPEN: 'never' }, // never block on "serving the HTML report"
     playwrightCounts,
     /No tests found/,
   );
@@ -132,16 +117,8 @@ main(async () => {
 
   ensureDeps();
   const urls = await ensureServices();
-  const env = {
-    ...process.env,
-    ...urls,
-    APP_URL: 'http://localhost:3000',
-    NEXTAUTH_URL: 'http://localhost:3000',
-    NEXTAUTH_SECRET: authSecret(),
-    WORKER_HEALTH_PORT: '3101',
-    NEXT_TELEMETRY_DISABLED: '1',
-    ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), // runners write to our pipe, keep their colours
-  };
+  // Vitest needs only the services; web and worker settings are e2e's (appEnv).
+  const env = { ...process.env, ...urls, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) };
   delete env.QUEUE_PREFIX; // integration tests pick their own per-file prefixes
   if (tiers.includes('e2e') && !fs.existsSync('/usr/bin/chromium')) {
     aptInstall(['chromium'], 'Chromium (/usr/bin/chromium) is missing; the e2e tests run in it');
@@ -166,7 +143,7 @@ main(async () => {
     let result;
     try {
       result = tier === 'e2e'
-        ? await e2eTier(env, extra)
+        ? await e2eTier(urls, extra)
         : await runRunner(vitest, ['run', '--project', tier, ...extra], env, vitestCounts, /No test files found/);
     } catch (err) {
       console.error(`error: ${err.message}`);

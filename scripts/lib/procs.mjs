@@ -1,6 +1,7 @@
 // Long-running children (web server, worker) and test runners whose output we also need to read.
 import { spawn } from 'node:child_process';
-import { ROOT } from './util.mjs';
+import path from 'node:path';
+import { BIN, ROOT, UserError, httpAnswers, waitFor } from './util.mjs';
 
 function forwardLines(stream, prefix, out) {
   let partial = '';
@@ -68,4 +69,27 @@ export function runTee(cmd, args, env, onSpawn = () => {}) {
     child.once('error', (err) => resolve({ code: 127, output: `cannot run ${cmd}: ${err.message}` }));
     child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
   });
+}
+
+/**
+ * Starts the web server and the worker with `env` (from appEnv). `children` is returned at once so
+ * the caller can always stop them; `ready` resolves when the web answers and the worker reports
+ * healthy, and rejects when either dies or times out first.
+ */
+export function startApp(env, { dev = false, label = '' } = {}) {
+  const web = spawnService(`${label}web`, path.join(BIN, 'next'), [dev ? 'dev' : 'start', '-p', env.PORT], env);
+  const worker = spawnService(`${label}worker`, path.join(BIN, 'tsx'), ['workers/index.ts'], env);
+  const died = Promise.race(
+    [web, worker].map((c) => c.exited.then(() => Promise.reject(new UserError(`${c.label} exited while starting`)))),
+  );
+  died.catch(() => {}); // after start-up a dying child is the caller's concern
+  const ready = Promise.race([
+    died,
+    Promise.all([
+      // next dev compiles a page on first request, so it gets longer.
+      waitFor(() => httpAnswers(env.APP_URL), dev ? 300_000 : 120_000, `the web server did not answer on ${env.APP_URL}`, 500),
+      waitFor(() => httpAnswers(`http://127.0.0.1:${env.WORKER_HEALTH_PORT}/health`, true), 60_000, 'the worker health endpoint did not answer'),
+    ]),
+  ]);
+  return { children: [web, worker], ready };
 }

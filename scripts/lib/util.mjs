@@ -176,6 +176,26 @@ export function authSecret() {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * The environment the web server and the worker run with (npm start, and e2e on its own ports).
+ * `extra` overrides, e.g. a database or queue prefix of their own.
+ */
+export function appEnv(urls, { port, healthPort, extra = {} }) {
+  const appUrl = `http://localhost:${port}`;
+  return {
+    ...process.env,
+    ...urls,
+    APP_URL: appUrl,
+    NEXTAUTH_URL: appUrl,
+    NEXTAUTH_SECRET: authSecret(),
+    PORT: String(port),
+    WORKER_HEALTH_PORT: String(healthPort),
+    NEXT_TELEMETRY_DISABLED: '1',
+    ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), // children write to a pipe, keep their colours
+    ...extra,
+  };
+}
+
 let aptUpdated = false;
 
 /** Installs Debian packages when root; otherwise fails naming exactly what to install. */
@@ -191,9 +211,4 @@ export function aptInstall(pkgs, why) {
   }
   log(`Installing ${pkgs.join(' ')} with apt-get...`);
   run('apt-get', ['install', '-y', '-q', ...pkgs], { env });
-}
-
-/** Fails with one line when a file another engineer owns is not there yet. */
-export function requireFile(rel) {
-  if (!fs.existsSync(path.join(ROOT, rel))) throw new UserError(`${rel} is missing`);
 }
