@@ -5,10 +5,8 @@ import { emailMessages } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { deliverQueuedEmails, sendEmail } from '@/lib/email/send';
 import { outboxTransport, type EmailTransport } from '@/lib/email/transports';
-import { closeRedisConnections } from './connection';
-import { closeQueues } from './jobs';
 import { startWorkers } from './index';
-import { obliterateQueues } from './testing';
+import { tearDownQueues } from './testing';
 
 vi.hoisted(() => {
   process.env.QUEUE_PREFIX = `test-health-${process.pid}-${Date.now()}`;
@@ -21,9 +19,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await obliterateQueues();
-  await closeQueues();
-  await closeRedisConnections();
+  await tearDownQueues();
   await testDb?.drop();
 });
 

@@ -1,15 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { emailMessages } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { deliverQueuedEmails, sendEmail } from '@/lib/email/send';
 import { createResendTransport } from '@/lib/email/transports';
-import { closeRedisConnections } from './connection';
-import { closeQueues } from './jobs';
 import { startWorkers, type WorkersHandle } from './index';
-import { obliterateQueues, waitFor, waitForJob } from './testing';
+import { emailMessage, tearDownQueues, waitForEmailStatus, waitForJob } from './testing';
 
 vi.hoisted(() => {
   process.env.QUEUE_PREFIX = `test-resend-${process.pid}-${Date.now()}`;
@@ -37,18 +33,8 @@ function requestsTo(address: string) {
   return requests.filter((r) => r.body.to === address || (Array.isArray(r.body.to) && r.body.to.includes(address)));
 }
 
-async function message(id: string) {
-  const [row] = await testDb.db.select().from(emailMessages).where(eq(emailMessages.id, id));
-  if (!row) throw new Error(`no message ${id}`);
-  return row;
-}
-
-function waitForStatus(id: string, status: 'sent' | 'failed') {
-  return waitFor(async () => {
-    const row = await message(id);
-    return row.status === status ? row : undefined;
-  }, { what: `message ${id} ${status}` });
-}
+const message = (id: string) => emailMessage(testDb.db, id);
+const waitForStatus = (id: string, status: 'sent' | 'failed') => waitForEmailStatus(testDb.db, id, status);
 
 async function queueInvitation(to: string, key: string) {
   const id = await sendEmail(testDb.db, {
@@ -94,9 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.close();
-  await obliterateQueues();
-  await closeQueues();
-  await closeRedisConnections();
+  await tearDownQueues();
   await testDb?.drop();
   await new Promise((resolve) => server?.close(resolve));
 });

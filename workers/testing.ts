@@ -1,4 +1,8 @@
-import { getQueue, QUEUE_NAMES, type QueueName } from './jobs';
+import { eq } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { emailMessages } from '@/db/schema';
+import { closeRedisConnections } from './connection';
+import { closeQueues, getQueue, QUEUE_NAMES, type QueueName } from './jobs';
 
 /** Polls `probe` until it returns a value other than undefined/null/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(
@@ -30,10 +34,30 @@ export async function waitForJob(queue: QueueName, jobId: string, timeoutMs = 15
   );
 }
 
-/** Deletes every queue's keys under the current prefix, so test runs leave the shared Redis clean. */
-export async function obliterateQueues(): Promise<void> {
+/** Deletes every queue's keys under this file's prefix and closes the producer side: shared Redis left clean. */
+export async function tearDownQueues(): Promise<void> {
   for (const name of QUEUE_NAMES) {
     const queue = await getQueue(name);
     await queue.obliterate({ force: true });
   }
+  await closeQueues();
+  await closeRedisConnections();
+}
+
+/** One email_messages row; throws when there is none. */
+export async function emailMessage(db: Db, id: string) {
+  const [row] = await db.select().from(emailMessages).where(eq(emailMessages.id, id));
+  if (!row) throw new Error(`no message ${id}`);
+  return row;
+}
+
+/** Waits until the worker has moved a message to `status`, and returns the row. */
+export function waitForEmailStatus(db: Db, id: string, status: 'sent' | 'failed') {
+  return waitFor(
+    async () => {
+      const row = await emailMessage(db, id);
+      return row.status === status ? row : undefined;
+    },
+    { what: `message ${id} ${status}` },
+  );
 }

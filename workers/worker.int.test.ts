@@ -1,13 +1,11 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emailMessages } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { deliverQueuedEmails, requeueQueuedEmails, sendEmail } from '@/lib/email/send';
 import { outboxTransport, type EmailTransport, type OutgoingEmail } from '@/lib/email/transports';
-import { closeRedisConnections } from './connection';
-import { closeQueues, enqueue, getQueue, InvalidJobPayloadError } from './jobs';
+import { enqueue, getQueue, InvalidJobPayloadError } from './jobs';
 import { startWorkers, type WorkersHandle } from './index';
-import { obliterateQueues, waitFor, waitForJob } from './testing';
+import { emailMessage, tearDownQueues, waitForEmailStatus, waitForJob } from './testing';
 
 // Own BullMQ key space for this file: set before anything reads the environment.
 vi.hoisted(() => {
@@ -34,18 +32,8 @@ const invitationProps = (token: string) => ({
   expiresAt: new Date('2030-01-15T00:00:00Z'),
 });
 
-async function message(id: string) {
-  const [row] = await testDb.db.select().from(emailMessages).where(eq(emailMessages.id, id));
-  if (!row) throw new Error(`no message ${id}`);
-  return row;
-}
-
-function waitForStatus(id: string, status: 'sent' | 'failed') {
-  return waitFor(async () => {
-    const row = await message(id);
-    return row.status === status ? row : undefined;
-  }, { what: `message ${id} ${status}` });
-}
+const message = (id: string) => emailMessage(testDb.db, id);
+const waitForStatus = (id: string, status: 'sent' | 'failed') => waitForEmailStatus(testDb.db, id, status);
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -54,9 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.close();
-  await obliterateQueues();
-  await closeQueues();
-  await closeRedisConnections();
+  await tearDownQueues();
   await testDb?.drop();
 });
 
