@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, lt } from 'drizzle-orm';
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { emailMessages } from '@/db/schema';
@@ -95,7 +95,8 @@ export async function requeueQueuedEmails(
   db: Db,
   options: { olderThanMs?: number; limit?: number } = {},
 ): Promise<number> {
-  const cutoff = new Date(Date.now() - (options.olderThanMs ?? 60_000));
+  // The database's clock, like created_at's: an app server's clock may be skewed or coarser.
+  const cutoff = sql`now() - ${options.olderThanMs ?? 60_000} * interval '1 millisecond'`;
   const rows = await db
     .select({ id: emailMessages.id })
     .from(emailMessages)
