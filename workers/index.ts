@@ -188,10 +188,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    await handle.close();
-    await closeQueues();
+    await handle.close(); // workers, their connection and the process pool
+    await closeQueues(); // producer queues the email sweep opened
     await closeRedisConnections();
-    await closeDb();
     clearTimeout(force);
     console.log('[worker] stopped');
     process.exit(0);
