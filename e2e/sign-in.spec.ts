@@ -59,6 +59,10 @@ test.describe('sign-in', () => {
     const tree = page.getByRole('list', { name: 'Organization tree' });
     await expect(tree.locator(`[data-org-path="${tenant.name}__India__HR"]`)).toBeVisible();
     await expect(tree.locator(`[data-org-path="${tenant.name}__US"]`)).toHaveCount(0);
+    // One role everywhere: the header and the account corner agree.
+    await expect(page.getByText('Your role: Organization administrator')).toBeVisible();
+    await expect(page.locator('aside').getByText('Organization administrator', { exact: true })).toBeVisible();
+    await expect(page.getByText('The organizations you administer, with their members.')).toBeVisible();
     await expect(tree.locator(`[data-org-path="${tenant.name}"]`)).toHaveCount(0);
   });
 

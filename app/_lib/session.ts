@@ -4,6 +4,7 @@ import { notFound, redirect } from 'next/navigation';
 import { cache } from 'react';
 import { getDb } from '@/db/client';
 import { type Actor, listActorTenants, loadActor } from '@/lib/actor';
+import { type AdminScope, adminScope } from '@/lib/authz';
 import { authOptions } from './auth-options';
 
 interface TenantrySession {
@@ -37,4 +38,16 @@ export async function requireActor(tenantSlug?: string): Promise<Actor> {
   if (!base) redirect((await getSession()) ? '/sign-in?error=sessionEnded' : '/sign-in');
   if (base.isPlatformOperator || (await listActorTenants(getDb(), base.userId)).length > 0) notFound();
   redirect('/sign-in?error=sessionEnded');
+}
+
+/** The actor's administration scope, read once per request (the shell and the page both need it). */
+export const getAdminScope = cache((actor: Actor): Promise<AdminScope> => adminScope(getDb(), actor));
+
+export type RoleKey = 'platformOperator' | 'tenantAdmin' | 'orgAdmin' | 'member';
+
+/** The one label of who the actor is here (key under `roles.` in the catalogue). */
+export async function roleOf(actor: Actor): Promise<RoleKey> {
+  if (!actor.tenant) return actor.isPlatformOperator ? 'platformOperator' : 'member';
+  const scope = await getAdminScope(actor);
+  return scope.kind === 'tenant' ? 'tenantAdmin' : scope.kind === 'subtrees' ? 'orgAdmin' : 'member';
 }

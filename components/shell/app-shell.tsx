@@ -8,6 +8,7 @@ import { type Actor, listActorTenants } from '@/lib/actor';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { buildNav } from './nav';
 import { TenantSwitcher } from './tenant-switcher';
+import { roleOf } from '@/app/_lib/session';
 
 export interface NavItem {
   href: string;
@@ -20,13 +21,7 @@ export async function AppShell({ actor, current, children }: { actor: Actor; cur
   const [t, tenants] = await Promise.all([getTranslations(), listActorTenants(getDb(), actor.userId)]);
   const nav = buildNav(actor, t, current);
   const name = formatPersonName(actor, await getLocale());
-  const role = actor.isTenantAdmin
-    ? t('roles.tenantAdmin')
-    : actor.tenant
-      ? t('roles.member')
-      : actor.isPlatformOperator
-        ? t('roles.platformOperator')
-        : '';
+  const role = t(`roles.${await roleOf(actor)}`);
   return (
     <div className="flex min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:m-2 focus:rounded focus:bg-white focus:p-2">
@@ -71,7 +66,7 @@ export async function AppShell({ actor, current, children }: { actor: Actor; cur
             <div className="truncate text-sm font-medium text-slate-900" title={actor.email}>
               {name}
             </div>
-            <div className="truncate text-xs text-slate-500">{role || actor.email}</div>
+            <div className="truncate text-xs text-slate-500">{role}</div>
           </div>
           <LocaleSwitcher className="px-1 pb-2" />
           <SignOutButton />

@@ -1,13 +1,12 @@
 import type { Metadata } from 'next';
 import { getLocale, getTranslations } from 'next-intl/server';
-import { requireActor } from '@/app/_lib/session';
+import { getAdminScope, requireActor, roleOf } from '@/app/_lib/session';
 import { OrgTree } from '@/components/org-tree';
 import { AppShell } from '@/components/shell/app-shell';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { getDb } from '@/db/client';
 import { formatPersonName } from '@/lib/i18n/person-name';
-import { adminScope } from '@/lib/authz';
 import { countMembersByStatus } from '@/lib/members';
 import { loadOrgTree } from '@/lib/orgs';
 
@@ -21,14 +20,14 @@ export default async function DashboardPage({ params }: { params: Promise<{ tena
   const tenant = actor.tenant!;
   const db = getDb();
   const t = await getTranslations();
-  const scope = await adminScope(db, actor);
+  const scope = await getAdminScope(actor);
 
   // Tenant admins see the whole tree, org admins their subtrees, members the orgs they belong to.
   const [roots, stats] = await Promise.all([
     loadOrgTree(db, scope),
     scope.kind === 'none' ? null : countMembersByStatus(db, scope),
   ]);
-  const role = actor.isTenantAdmin ? t('roles.tenantAdmin') : scope.kind === 'subtrees' ? t('roles.orgAdmin') : t('roles.member');
+  const role = t(`roles.${await roleOf(actor)}`);
   const name = formatPersonName(actor, await getLocale());
 
   return (
@@ -53,7 +52,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ tena
         </dl>
       )}
       {scope.kind !== 'none' && (
-        <Card title={t('dashboard.orgTree')} description={t('dashboard.orgTreeHint', { tenant: tenant.name })}>
+        <Card title={t('dashboard.orgTree')} description={scope.kind === 'tenant' ? t('dashboard.orgTreeHint', { tenant: tenant.name }) : t('dashboard.orgTreeHintScoped')}>
           <OrgTree roots={roots} label={t('dashboard.orgTree')} />
         </Card>
       )}
