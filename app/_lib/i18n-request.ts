@@ -1,5 +1,6 @@
 import { cookies, headers } from 'next/headers';
 import { getRequestConfig } from 'next-intl/server';
+import { catalogues } from '@/lib/i18n/messages';
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, type Locale, negotiateLocale } from '@/lib/i18n/config';
 import { getActor } from './session';
 
@@ -14,7 +15,6 @@ async function resolveLocale(): Promise<Locale> {
 
 export default getRequestConfig(async () => {
   const locale = await resolveLocale();
-  const messages = (await import(`@/lib/i18n/messages/${locale}.json`)).default;
   // Japanese enterprises first; APP_TIME_ZONE changes it for an installation.
-  return { locale, messages, timeZone: process.env.APP_TIME_ZONE ?? 'Asia/Tokyo' };
+  return { locale, messages: catalogues[locale], timeZone: process.env.APP_TIME_ZONE ?? 'Asia/Tokyo' };
 });

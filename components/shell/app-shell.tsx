@@ -19,9 +19,10 @@ export interface NavItem {
 /** The signed-in frame: brand, tenant switcher, navigation, account and language, then the page at `current`. */
 export async function AppShell({ actor, current, children }: { actor: Actor; current: string; children: ReactNode }) {
   const [t, tenants] = await Promise.all([getTranslations(), listActorTenants(getDb(), actor.userId)]);
-  const nav = buildNav(actor, t, current);
+  const roleKey = await roleOf(actor);
+  const nav = buildNav(actor, roleKey, t, current);
   const name = formatPersonName(actor, await getLocale());
-  const role = t(`roles.${await roleOf(actor)}`);
+  const role = t(`roles.${roleKey}`);
   return (
     <div className="flex min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:m-2 focus:rounded focus:bg-white focus:p-2">

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import en from './messages/en.json';
-import ja from './messages/ja.json';
+import { catalogues } from './messages';
+
+const { en, ja } = catalogues;
 
 function keys(obj: object, prefix = ''): string[] {
   return Object.entries(obj).flatMap(([k, v]) =>

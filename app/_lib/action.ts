@@ -1,0 +1,120 @@
+import 'server-only';
+import { getTranslations } from 'next-intl/server';
+import { unstable_rethrow } from 'next/navigation';
+import type { z } from 'zod';
+import { getDb, type Db } from '@/db/client';
+import type { Actor } from '@/lib/actor';
+import { DomainError } from '@/lib/errors';
+import { requireActor } from './session';
+
+/*
+ * The one wrapper for server actions (ARCHITECTURE pattern 2): authenticate (the tenant comes from
+ * the form's hidden `tenant` field and is re-checked against the session), parse with zod, call
+ * the domain, and turn expected errors into messages in the user's language. Anything else is
+ * logged and shown as "nothing was changed". Next's CSRF protection (Origin check on server
+ * actions) applies to every action built here.
+ */
+
+export type FieldValues = Record<string, string | string[]>;
+
+export type FormState =
+  | { status: 'idle' }
+  | { status: 'success'; message?: string; at: number }
+  | { status: 'error'; message?: string; fieldErrors: Record<string, string>; values: FieldValues; at: number };
+
+export const IDLE: FormState = { status: 'idle' };
+
+export type Translator = Awaited<ReturnType<typeof getTranslations>>;
+
+export interface ActionContext<I> {
+  actor: Actor;
+  db: Db;
+  input: I;
+  t: Translator;
+}
+
+/** What a handler may return: a success message (already translated), or nothing. */
+export type ActionResult = { message?: string } | void;
+
+/** Fields never echoed back to the browser after an error. */
+const SECRET_FIELDS = /password|token/i;
+
+/** FormData to a plain object; repeated keys become arrays, Next's internal `$ACTION_` fields are dropped. */
+export function formValues(form: FormData): FieldValues {
+  const out: FieldValues = {};
+  for (const [key, raw] of form.entries()) {
+    if (key.startsWith('$ACTION')) continue;
+    const value = typeof raw === 'string' ? raw : raw.name;
+    const prev = out[key];
+    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+function safeValues(values: FieldValues): FieldValues {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => !SECRET_FIELDS.test(k)));
+}
+
+/** zod issues to one message per field (the first), translated from `validation.<key>`. */
+export function fieldErrorsOf(error: z.ZodError, t: Translator): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    if (out[field]) continue;
+    const key = `validation.${issue.message}`;
+    const max = 'maximum' in issue ? Number(issue.maximum) : 0;
+    out[field] = t.has(key) ? t(key, { max }) : t('validation.invalid');
+  }
+  return out;
+}
+
+/** The user-facing form of a thrown error: a field message, a form message, or the generic one. */
+export function errorState(err: unknown, t: Translator, values: FieldValues): FormState {
+  if (err instanceof DomainError) {
+    const key = `errors.${err.messageKey}`;
+    const message = t.has(key) ? t(key, err.params) : t('errors.generic');
+    return err.field
+      ? { status: 'error', fieldErrors: { [err.field]: message }, values: safeValues(values), at: Date.now() }
+      : { status: 'error', message, fieldErrors: {}, values: safeValues(values), at: Date.now() };
+  }
+  console.error('action failed:', err);
+  return { status: 'error', message: t('errors.generic'), fieldErrors: {}, values: safeValues(values), at: Date.now() };
+}
+
+/**
+ * A server action for `useActionState` inside a tenant: `(prev, formData) => FormState`.
+ * The handler may `redirect()` (re-thrown untouched) or return a success message.
+ */
+export function tenantAction<S extends z.ZodType>(schema: S, handler: (ctx: ActionContext<z.infer<S>>) => Promise<ActionResult>) {
+  return async (_prev: FormState, form: FormData): Promise<FormState> => {
+    const values = formValues(form);
+    const slug = typeof values.tenant === 'string' ? values.tenant : '';
+    const actor = await requireActor(slug);
+    return runAction(actor, schema, values, handler);
+  };
+}
+
+/** Like `tenantAction` for pages outside a tenant (profile, operator) or without a session (`actor` null). */
+export function publicAction<S extends z.ZodType>(schema: S, handler: (ctx: Omit<ActionContext<z.infer<S>>, 'actor'>) => Promise<ActionResult>) {
+  return async (_prev: FormState, form: FormData): Promise<FormState> => runAction(null, schema, formValues(form), handler);
+}
+
+async function runAction<S extends z.ZodType, A extends Actor | null>(
+  actor: A,
+  schema: S,
+  values: FieldValues,
+  handler: (ctx: ActionContext<z.infer<S>> & { actor: A }) => Promise<ActionResult>,
+): Promise<FormState> {
+  const t = await getTranslations();
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    return { status: 'error', message: t('errors.invalidForm'), fieldErrors: fieldErrorsOf(parsed.error, t), values: safeValues(values), at: Date.now() };
+  }
+  try {
+    const result = await handler({ actor, db: getDb(), input: parsed.data, t } as ActionContext<z.infer<S>> & { actor: A });
+    return { status: 'success', message: result?.message, at: Date.now() };
+  } catch (err) {
+    unstable_rethrow(err);
+    return errorState(err, t, values);
+  }
+}

@@ -1,0 +1,34 @@
+import type { Locale } from '../config';
+import auditEn from './audit.en.json';
+import auditJa from './audit.ja.json';
+import en from './en.json';
+import invitationsEn from './invitations.en.json';
+import invitationsJa from './invitations.ja.json';
+import ja from './ja.json';
+import orgsEn from './orgs.en.json';
+import orgsJa from './orgs.ja.json';
+import usersEn from './users.en.json';
+import usersJa from './users.ja.json';
+
+/*
+ * The catalogue is split by feature (core + one file per area, each holding its own top-level
+ * namespaces) so features can grow without editing one huge file. A namespace lives in exactly
+ * one file: `buildCatalogue` refuses duplicates.
+ */
+type Messages = Record<string, unknown>;
+
+function buildCatalogue(parts: Messages[]): Messages {
+  const out: Messages = {};
+  for (const part of parts) {
+    for (const [ns, value] of Object.entries(part)) {
+      if (ns in out) throw new Error(`i18n: namespace '${ns}' is defined twice`);
+      out[ns] = value;
+    }
+  }
+  return out;
+}
+
+export const catalogues: Record<Locale, Messages> = {
+  en: buildCatalogue([en, orgsEn, usersEn, invitationsEn, auditEn]),
+  ja: buildCatalogue([ja, orgsJa, usersJa, invitationsJa, auditJa]),
+};
