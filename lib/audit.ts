@@ -4,7 +4,7 @@ import { auditEvents } from '@/db/schema';
 export interface AuditEntry {
   tenantId: string | null;
   actor: { userId: string | null; label: string };
-  action: string;
+  action: AuditAction;
   target: { type: string; id?: string | null; label?: string };
   /** idPaths of the orgs concerned, so org admins see events inside their subtree. */
   orgIdPaths?: string[];
@@ -32,3 +32,35 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
 
 /** The audit actor for system work (seed, CLI, worker without a user). */
 export const SYSTEM_ACTOR = { userId: null, label: 'system' } as const;
+
+/** The audit actor for a signed-in user (the email stays readable after the user is gone). */
+export function auditActor(actor: { userId: string; email: string }): AuditEntry['actor'] {
+  return { userId: actor.userId, label: actor.email };
+}
+
+/**
+ * The audit vocabulary (action names recorded and translated on the audit screen under
+ * `audit.actions.<name>`). One list so recorders and the reader agree.
+ */
+export const AUDIT_ACTIONS = [
+  'tenant.create',
+  'org.create',
+  'org.update',
+  'org.move',
+  'org.delete',
+  'member.create', // a new member of the tenant (invited or, for a registered user, active)
+  'membership.add', // an existing member put in one more org
+  'member.update', // names, locale
+  'member.deactivate',
+  'member.reactivate',
+  'member.remove', // from the whole tenant
+  'membership.remove',
+  'membership.setAdmin',
+  'member.setTenantAdmin',
+  'member.serviceAccess',
+  'invitation.send',
+  'invitation.revoke',
+  'invitation.accept',
+  'user.passwordReset',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

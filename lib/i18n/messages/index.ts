@@ -5,6 +5,8 @@ import en from './en.json';
 import invitationsEn from './invitations.en.json';
 import invitationsJa from './invitations.ja.json';
 import ja from './ja.json';
+import memberListEn from './member-list.en.json';
+import memberListJa from './member-list.ja.json';
 import orgsEn from './orgs.en.json';
 import orgsJa from './orgs.ja.json';
 import usersEn from './users.en.json';
@@ -29,6 +31,6 @@ function buildCatalogue(parts: Messages[]): Messages {
 }
 
 export const catalogues: Record<Locale, Messages> = {
-  en: buildCatalogue([en, orgsEn, usersEn, invitationsEn, auditEn]),
-  ja: buildCatalogue([ja, orgsJa, usersJa, invitationsJa, auditJa]),
+  en: buildCatalogue([en, orgsEn, usersEn, invitationsEn, auditEn, memberListEn]),
+  ja: buildCatalogue([ja, orgsJa, usersJa, invitationsJa, auditJa, memberListJa]),
 };
