@@ -1,9 +1,11 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, like, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { organizations, orgMemberships } from '@/db/schema';
-import { type AdminScope, orgInScope } from './authz';
-import { DomainError } from './errors';
-import { checkName, joinPath } from './names';
+import type { Actor } from './actor';
+import { auditActor, recordAudit } from './audit';
+import { type AdminScope, authorize, orgInScope } from './authz';
+import { DomainError, NotFoundError } from './errors';
+import { checkName, joinPath, PATH_SEPARATOR } from './names';
 
 export type Organization = typeof organizations.$inferSelect;
 
@@ -19,7 +21,12 @@ export async function createRootOrganization(db: Db, tenantId: string, name: str
   return org!;
 }
 
-/** A sub-organization under `parent` (which must be of the same tenant: the schema enforces it). */
+/**
+ * A sub-organization under `parent` (which must be of the same tenant: the schema enforces it).
+ * No authorization or audit (seed, fixtures, importer, `createOrganization`). It takes the tree
+ * lock and derives the paths from the parent's CURRENT row, so a concurrent move of an ancestor
+ * cannot leave the new org with a stale path.
+ */
 export async function insertChildOrganization(
   db: Db,
   parent: Pick<Organization, 'id' | 'tenantId' | 'idPath' | 'namePath' | 'depth'>,
@@ -27,6 +34,12 @@ export async function insertChildOrganization(
 ): Promise<Organization> {
   const problem = checkName(input.name);
   if (problem) throw new DomainError('invalid_name', `names.${problem}`, {}, 'name');
+  await lockOrgTree(db, parent.tenantId);
+  const [current] = await db
+    .select({ idPath: organizations.idPath, namePath: organizations.namePath, depth: organizations.depth })
+    .from(organizations)
+    .where(and(eq(organizations.id, parent.id), eq(organizations.tenantId, parent.tenantId)));
+  if (!current) throw new NotFoundError('org');
   const id = crypto.randomUUID();
   const [org] = await db
     .insert(organizations)
@@ -37,9 +50,9 @@ export async function insertChildOrganization(
       name: input.name,
       description: input.description ?? '',
       emailNotifications: input.emailNotifications ?? true,
-      idPath: `${parent.idPath}${id}/`,
-      namePath: joinPath(parent.namePath, input.name),
-      depth: parent.depth + 1,
+      idPath: `${current.idPath}${id}/`,
+      namePath: joinPath(current.namePath, input.name),
+      depth: current.depth + 1,
     })
     .returning();
   return org!;
@@ -83,4 +96,357 @@ export async function loadOrgTree(db: Db, scope: AdminScope): Promise<OrgTreeNod
     else roots.push(node);
   }
   return roots;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tree management (SPEC §2: tenant administrators only; lib/authz decides)
+
+/** The editable fields of an org. */
+export interface OrgFields {
+  name: string;
+  description: string;
+  emailNotifications: boolean;
+}
+
+export const DESCRIPTION_MAX = 1000;
+
+/** What the audit log keeps of an org, before and after a change. */
+function snapshot(org: Organization) {
+  return {
+    name: org.name,
+    namePath: org.namePath,
+    parentId: org.parentId,
+    description: org.description,
+    emailNotifications: org.emailNotifications,
+  };
+}
+
+function assertName(name: string): void {
+  const problem = checkName(name);
+  if (problem) throw new DomainError('invalid_name', `names.${problem}`, {}, 'name');
+}
+
+function assertDescription(description: string): void {
+  if ([...description].length > DESCRIPTION_MAX) {
+    throw new DomainError('invalid_description', 'orgs.descriptionTooLong', { max: DESCRIPTION_MAX }, 'description');
+  }
+}
+
+/**
+ * Serialises changes to one tenant's tree: every create, rename, move and delete takes this row
+ * lock on the root org first, so checks made afterwards (cycles, sibling names, emptiness) stay
+ * true until commit. NO KEY UPDATE does not block inserts that merely reference the root (FKs).
+ */
+async function lockOrgTree(db: Db, tenantId: string | undefined): Promise<void> {
+  if (!tenantId) return;
+  await db.execute(sql`select 1 from ${organizations} where ${organizations.tenantId} = ${tenantId} and ${organizations.parentId} is null for no key update`);
+}
+
+/** The sibling of `parentId` with this name (case-insensitive), other than `exceptId`. */
+async function findSiblingByName(db: Db, tenantId: string, parentId: string, name: string, exceptId?: string): Promise<string | null> {
+  const [row] = await db
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(
+      and(
+        eq(organizations.tenantId, tenantId),
+        eq(organizations.parentId, parentId),
+        eq(sql`lower(${organizations.name})`, sql`lower(${name})`),
+        exceptId ? ne(organizations.id, exceptId) : undefined,
+      ),
+    )
+    .limit(1);
+  return row?.name ?? null;
+}
+
+/**
+ * The path of an existing org that a new path would duplicate: `newNamePath` alone (a new org),
+ * or, with `subtree`, every path of that subtree once its prefix `oldNamePath` becomes
+ * `newNamePath` (orgs inside the subtree are not counted). Names may start or end with `_`, so
+ * `A_` + `B` and `A` + `_B` both read `A___B`: paths can clash where sibling names do not.
+ */
+async function findPathClash(
+  db: Db,
+  tenantId: string,
+  newNamePath: string,
+  subtree?: { idPath: string; oldNamePath: string },
+): Promise<string | null> {
+  const candidates = subtree
+    ? sql`select lower(${newNamePath} || substr(s.name_path, ${[...subtree.oldNamePath].length + 1}))
+          from ${organizations} s where s.tenant_id = ${tenantId} and s.id_path like ${`${subtree.idPath}%`}`
+    : sql`select lower(${newNamePath})`;
+  const [row] = await db
+    .select({ namePath: organizations.namePath })
+    .from(organizations)
+    .where(
+      and(
+        eq(organizations.tenantId, tenantId),
+        subtree ? sql`${organizations.idPath} not like ${`${subtree.idPath}%`}` : undefined,
+        sql`lower(${organizations.namePath}) in (${candidates})`,
+      ),
+    )
+    .limit(1);
+  return row?.namePath ?? null;
+}
+
+/** The PostgreSQL error behind a (possibly drizzle-wrapped) error. */
+function pgError(err: unknown): { code?: string; constraint_name?: string } | null {
+  for (let e = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ('code' in e && typeof (e as { code: unknown }).code === 'string') return e as { code: string; constraint_name?: string };
+  }
+  return null;
+}
+
+/**
+ * Runs a tree write, turning the unique-index backstops into the same clear messages as the
+ * checks made under the tree lock (for writers that do not take it, e.g. raw SQL).
+ */
+async function withNameConstraints<T>(field: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const pg = pgError(err);
+    if (pg?.code === '23505' && pg.constraint_name === 'organizations_sibling_name_uq') {
+      throw new DomainError('org_duplicate_name', 'orgs.duplicateNameConcurrent', {}, field);
+    }
+    if (pg?.code === '23505' && pg.constraint_name === 'organizations_name_path_uq') {
+      throw new DomainError('org_duplicate_path', 'orgs.duplicatePathConcurrent', {}, field);
+    }
+    throw err;
+  }
+}
+
+/** The path of an org's parent, from its own path (namePath = parent path + `__` + name). */
+function parentNamePath(org: Pick<Organization, 'name' | 'namePath' | 'parentId'>): string | null {
+  return org.parentId === null ? null : org.namePath.slice(0, org.namePath.length - org.name.length - PATH_SEPARATOR.length);
+}
+
+/** Creates a sub-organization under `parentId` (tenant admins only); audited as `org.create`. */
+export async function createOrganization(
+  db: Db,
+  actor: Actor,
+  input: { parentId: string } & OrgFields,
+): Promise<Organization> {
+  return withNameConstraints('name', () =>
+    db.transaction(async (tx) => {
+      await lockOrgTree(tx, actor.tenant?.id);
+      const { org: parent } = await authorize(tx, actor, 'org.create', { type: 'org', id: input.parentId });
+      assertName(input.name);
+      assertDescription(input.description);
+      const sibling = await findSiblingByName(tx, parent.tenantId, parent.id, input.name);
+      if (sibling) {
+        throw new DomainError('org_duplicate_name', 'orgs.duplicateName', { name: sibling, parent: parent.namePath }, 'name');
+      }
+      const namePath = joinPath(parent.namePath, input.name);
+      const clash = await findPathClash(tx, parent.tenantId, namePath);
+      if (clash) throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash }, 'name');
+
+      const org = await insertChildOrganization(tx, parent, input);
+      await recordAudit(tx, {
+        tenantId: org.tenantId,
+        actor: auditActor(actor),
+        action: 'org.create',
+        target: { type: 'org', id: org.id, label: org.namePath },
+        orgIdPaths: [org.idPath],
+        before: null,
+        after: snapshot(org),
+      });
+      return org;
+    }),
+  );
+}
+
+/**
+ * Renames and describes an org; a new name rewrites the path of the org and of every descendant
+ * in one statement. The root carries the tenant's name and is not renamed here. Audited as `org.update`.
+ */
+export async function updateOrganization(db: Db, actor: Actor, orgId: string, input: OrgFields): Promise<Organization> {
+  return withNameConstraints('name', () =>
+    db.transaction(async (tx) => {
+      await lockOrgTree(tx, actor.tenant?.id);
+      const { org } = await authorize(tx, actor, 'org.update', { type: 'org', id: orgId });
+      const renamed = input.name !== org.name;
+      if (renamed && org.parentId === null) throw new DomainError('org_root_rename', 'orgs.rootRename', {}, 'name');
+      assertName(input.name);
+      assertDescription(input.description);
+      if (!renamed && input.description === org.description && input.emailNotifications === org.emailNotifications) return org;
+
+      let namePath = org.namePath;
+      if (renamed && org.parentId !== null) {
+        const sibling = await findSiblingByName(tx, org.tenantId, org.parentId, input.name, org.id);
+        const parentPath = parentNamePath(org);
+        if (sibling) throw new DomainError('org_duplicate_name', 'orgs.duplicateName', { name: sibling, parent: parentPath ?? '' }, 'name');
+        namePath = joinPath(parentPath, input.name);
+        const clash = await findPathClash(tx, org.tenantId, namePath, { idPath: org.idPath, oldNamePath: org.namePath });
+        if (clash) throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash }, 'name');
+        // Descendants keep their own names; only the prefix changes.
+        await tx
+          .update(organizations)
+          .set({ namePath: sql`${namePath} || substr(${organizations.namePath}, ${[...org.namePath].length + 1})`, updatedAt: sql`now()` })
+          .where(and(eq(organizations.tenantId, org.tenantId), like(organizations.idPath, `${org.idPath}%`), ne(organizations.id, org.id)));
+      }
+      const [updated] = await tx
+        .update(organizations)
+        .set({ name: input.name, namePath, description: input.description, emailNotifications: input.emailNotifications, updatedAt: sql`now()` })
+        .where(eq(organizations.id, org.id))
+        .returning();
+      await recordAudit(tx, {
+        tenantId: org.tenantId,
+        actor: auditActor(actor),
+        action: 'org.update',
+        target: { type: 'org', id: org.id, label: updated!.namePath },
+        orgIdPaths: [org.idPath],
+        before: snapshot(org),
+        after: snapshot(updated!),
+      });
+      return updated!;
+    }),
+  );
+}
+
+/**
+ * Moves an org (with its whole subtree) under `newParentId`, never under itself or a descendant;
+ * idPath, namePath and depth of the subtree are rewritten in one statement. Audited as `org.move`.
+ */
+export async function moveOrganization(db: Db, actor: Actor, orgId: string, newParentId: string): Promise<Organization> {
+  return withNameConstraints('parentId', () =>
+    db.transaction(async (tx) => {
+      // The tree lock makes the cycle check below hold until commit: two crossing moves serialise,
+      // and the second one reads the first one's paths.
+      await lockOrgTree(tx, actor.tenant?.id);
+      const { org } = await authorize(tx, actor, 'org.move', { type: 'org', id: orgId });
+      const { org: parent } = await authorize(tx, actor, 'org.create', { type: 'org', id: newParentId });
+      if (org.parentId === null) throw new DomainError('org_root_move', 'orgs.rootMove', {}, 'parentId');
+      if (parent.idPath.startsWith(org.idPath)) throw new DomainError('org_move_cycle', 'orgs.moveUnderItself', {}, 'parentId');
+      if (parent.id === org.parentId) return org;
+
+      const sibling = await findSiblingByName(tx, org.tenantId, parent.id, org.name, org.id);
+      if (sibling) throw new DomainError('org_duplicate_name', 'orgs.duplicateNameAtDestination', { name: sibling, parent: parent.namePath }, 'parentId');
+      const idPath = `${parent.idPath}${org.id}/`;
+      const namePath = joinPath(parent.namePath, org.name);
+      const clash = await findPathClash(tx, org.tenantId, namePath, { idPath: org.idPath, oldNamePath: org.namePath });
+      if (clash) throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash }, 'parentId');
+
+      // Lock the subtree in a stable order before rewriting it (other writers lock rows by id too).
+      await tx.execute(sql`select 1 from ${organizations} where ${organizations.tenantId} = ${org.tenantId} and ${organizations.idPath} like ${`${org.idPath}%`} order by ${organizations.id} for update`);
+      const oldParentIdPath = org.idPath.slice(0, org.idPath.length - org.id.length - 1);
+      await tx
+        .update(organizations)
+        .set({
+          idPath: sql`${idPath} || substr(${organizations.idPath}, ${org.idPath.length + 1})`,
+          namePath: sql`${namePath} || substr(${organizations.namePath}, ${[...org.namePath].length + 1})`,
+          depth: sql`${organizations.depth} + ${parent.depth + 1 - org.depth}`,
+          parentId: sql`case when ${organizations.id} = ${org.id} then ${parent.id}::uuid else ${organizations.parentId} end`,
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(organizations.tenantId, org.tenantId), like(organizations.idPath, `${org.idPath}%`)));
+      const [moved] = await tx.select().from(organizations).where(eq(organizations.id, org.id));
+      await recordAudit(tx, {
+        tenantId: org.tenantId,
+        actor: auditActor(actor),
+        action: 'org.move',
+        target: { type: 'org', id: org.id, label: moved!.namePath },
+        // Admins of the old and of the new place both see the move.
+        orgIdPaths: [...new Set([org.idPath, moved!.idPath, oldParentIdPath, parent.idPath])],
+        before: snapshot(org),
+        after: snapshot(moved!),
+      });
+      return moved!;
+    }),
+  );
+}
+
+/**
+ * Deletes an empty org (no sub-organizations, no members); otherwise says what blocks it, with
+ * counts. The root is never deleted. Audited as `org.delete`.
+ */
+export async function deleteOrganization(db: Db, actor: Actor, orgId: string): Promise<Organization> {
+  return db.transaction(async (tx) => {
+    await lockOrgTree(tx, actor.tenant?.id);
+    const { org } = await authorize(tx, actor, 'org.delete', { type: 'org', id: orgId });
+    if (org.parentId === null) throw new DomainError('org_root_delete', 'orgs.rootDelete');
+    // Locking the row first makes a membership being added right now finish (or wait) before we count.
+    await tx.execute(sql`select 1 from ${organizations} where ${organizations.id} = ${org.id} for update`);
+    const [counts] = await tx.execute<{ children: number; members: number }>(sql`
+      select (select count(*)::int from ${organizations} where ${organizations.parentId} = ${org.id}) as children,
+             (select count(*)::int from ${orgMemberships} where ${orgMemberships.orgId} = ${org.id}) as members`);
+    const { children = 0, members = 0 } = counts ?? {};
+    if (children > 0 || members > 0) {
+      const key = children > 0 && members > 0 ? 'deleteBlockedBoth' : children > 0 ? 'deleteBlockedChildren' : 'deleteBlockedMembers';
+      throw new DomainError('org_not_empty', `orgs.${key}`, { name: org.namePath, children, members });
+    }
+    await tx.delete(organizations).where(eq(organizations.id, org.id));
+    await recordAudit(tx, {
+      tenantId: org.tenantId,
+      actor: auditActor(actor),
+      action: 'org.delete',
+      target: { type: 'org', id: org.id, label: org.namePath },
+      orgIdPaths: [org.idPath],
+      before: snapshot(org),
+      after: null,
+    });
+    return org;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads for the org screens
+
+/** An org with its number of direct sub-organizations and direct members. */
+export interface OrgSummary extends Organization {
+  childCount: number;
+  memberCount: number;
+}
+
+const childCount = sql<number>`(select count(*)::int from ${organizations} c where c.parent_id = ${organizations.id})`;
+const directMemberCount = sql<number>`(select count(*)::int from ${orgMemberships} where ${orgMemberships.orgId} = ${organizations.id})`;
+
+/** The ancestors of an org, root first (from its idPath, one query). */
+export async function loadOrgAncestors(db: Db, org: Pick<Organization, 'tenantId' | 'idPath'>): Promise<Organization[]> {
+  const ids = org.idPath.split('/').filter(Boolean).slice(0, -1);
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(organizations)
+    .where(and(eq(organizations.tenantId, org.tenantId), inArray(organizations.id, ids)))
+    .orderBy(asc(organizations.depth));
+}
+
+/** An org's page: the org (if the actor may view it), its ancestors and its sub-organizations, with counts. */
+export async function loadOrganizationDetails(
+  db: Db,
+  actor: Actor,
+  orgId: string,
+): Promise<{ org: OrgSummary; ancestors: Organization[]; children: OrgSummary[] }> {
+  const { org } = await authorize(db, actor, 'org.view', { type: 'org', id: orgId });
+  const [[own], ancestors, children] = await Promise.all([
+    db.select({ childCount, memberCount: directMemberCount }).from(organizations).where(eq(organizations.id, org.id)),
+    loadOrgAncestors(db, org),
+    db
+      .select({ org: organizations, childCount, memberCount: directMemberCount })
+      .from(organizations)
+      .where(and(eq(organizations.tenantId, org.tenantId), eq(organizations.parentId, org.id)))
+      .orderBy(asc(sql`lower(${organizations.name})`)),
+  ]);
+  return {
+    org: { ...org, childCount: own?.childCount ?? 0, memberCount: own?.memberCount ?? 0 },
+    ancestors,
+    children: children.map((c) => ({ ...c.org, childCount: c.childCount, memberCount: c.memberCount })),
+  };
+}
+
+/** The tree's nodes depth-first (parents before children, siblings by name): the order of org selects. */
+export function flattenOrgTree<N extends { children: N[] }>(roots: N[]): N[] {
+  const out: N[] = [];
+  const walk = (node: N) => {
+    out.push(node);
+    node.children.forEach(walk);
+  };
+  roots.forEach(walk);
+  return out;
+}
+
+/** Where `org` may move: every org but itself, its descendants and its current parent. */
+export function moveTargets<N extends Pick<Organization, 'id' | 'idPath'>>(nodes: N[], org: Pick<Organization, 'idPath' | 'parentId'>): N[] {
+  return nodes.filter((n) => !n.idPath.startsWith(org.idPath) && n.id !== org.parentId);
 }
