@@ -1,0 +1,638 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Db } from '@/db/client';
+import { organizations, orgMemberships, tenantMembers, tenants, userTokens, users, type TokenKind } from '@/db/schema';
+import type { Locale } from '@/db/schema/columns';
+import type { Actor } from '@/lib/actor';
+import { auditActor, recordAudit, type AuditEntry } from '@/lib/audit';
+import { type AdminScope, authorize, memberInScope, orgInScope } from '@/lib/authz';
+import { sendEmail } from '@/lib/email/send';
+import { env } from '@/lib/env';
+import { DomainError } from '@/lib/errors';
+import { formatPersonName } from '@/lib/i18n/person-name';
+import { checkPasswordRules, hashPassword, verifyPassword } from '@/lib/passwords';
+
+/*
+ * Invitations, registration and forgotten passwords (SPEC 3.2): one token machinery.
+ *
+ * - A token is 32 random bytes (base64url) that only ever exist in the email; the database keeps
+ *   their SHA-256 (hex). Every time comparison uses the database clock (`now()`).
+ * - Opening a link (`inspectToken`) only reads: mail scanners that follow links use nothing up.
+ *   Only `completeRegistration` / `resetPassword` mark a token used, with its row locked.
+ * - A member has at most one open invitation: issuing a new one revokes the earlier ones.
+ * - ★ A user who already has a password (registered through another tenant's invitation meanwhile)
+ *   accepts an invitation by confirming their CURRENT password: the invitation never overwrites
+ *   an existing password (a week-long link must not be a way to take over an account), and their
+ *   names stay as they are (one identity across tenants).
+ * - ★ A member deactivated after being invited is not reactivated by registering: refused.
+ * - ★ Forgotten password: only for registered users, silently ignored otherwise (no account
+ *   enumeration); at most RESET_MAX_PER_HOUR emails per user per hour, counted in the database.
+ */
+
+export const INVITATION_TTL_DAYS = 7;
+/** Password-reset links live one hour. */
+export const RESET_TTL_MINUTES = 60;
+/** Password-reset emails per user per rolling hour; requests beyond it are silently dropped. */
+export const RESET_MAX_PER_HOUR = 3;
+
+export type TokenStatus = 'valid' | 'expired' | 'used' | 'revoked' | 'unknown';
+export type InvitationState = 'pending' | 'expired' | 'accepted' | 'revoked' | 'not_sent' | 'none';
+/** The states the invitations view filters on. */
+export const INVITATION_FILTERS = ['pending', 'expired', 'accepted', 'not_sent'] as const;
+export type InvitationFilter = (typeof INVITATION_FILTERS)[number];
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** SHA-256 (hex) of a raw token: what the database stores and looks up. */
+export function hashToken(raw: string): string {
+  return createHash('sha256').update(raw, 'utf8').digest('hex');
+}
+
+function newToken(): { raw: string; hash: string } {
+  const raw = randomBytes(32).toString('base64url');
+  return { raw, hash: hashToken(raw) };
+}
+
+function appUrl(path: string): string {
+  return new URL(path, env().APP_URL).toString();
+}
+
+/** The name an email greets with: the full name in Japanese (山田 太郎 様), the first name otherwise. */
+function greetingName(user: { firstName: string; lastName: string }, locale: Locale): string | undefined {
+  // Only the two names: formatPersonName would fall back to an email the row may carry.
+  const name = locale === 'ja' ? formatPersonName({ firstName: user.firstName, lastName: user.lastName }, 'ja') : user.firstName.trim();
+  return name || undefined;
+}
+
+/** Open = neither used nor revoked (it may still be expired). */
+const isOpen = () => and(isNull(userTokens.usedAt), isNull(userTokens.revokedAt));
+
+/** The member with its user, tenant and org idPaths (locked when `lock`). Null when absent. */
+async function loadMember(db: Db, memberId: string, lock = false) {
+  const query = db
+    .select({ member: tenantMembers, user: users, tenant: tenants })
+    .from(tenantMembers)
+    .innerJoin(users, eq(users.id, tenantMembers.userId))
+    .innerJoin(tenants, eq(tenants.id, tenantMembers.tenantId))
+    .where(eq(tenantMembers.id, memberId))
+    .limit(1);
+  const [row] = lock ? await query.for('update', { of: tenantMembers }) : await query;
+  if (!row) return null;
+  const paths = await db
+    .select({ idPath: organizations.idPath })
+    .from(orgMemberships)
+    .innerJoin(organizations, eq(organizations.id, orgMemberships.orgId))
+    .where(eq(orgMemberships.memberId, memberId));
+  return { ...row, orgIdPaths: paths.map((p) => p.idPath) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuing, resending, revoking
+
+export interface IssueInvitationInput {
+  tenantId: string;
+  memberId: string;
+  invitedBy: { userId: string | null; label: string; name: string };
+  send: boolean;
+  importId?: string | null;
+}
+
+/**
+ * Creates a new invitation for an invited member inside the caller's transaction, revoking the
+ * member's earlier open ones, and queues its email when `send` (call `deliverQueuedEmails` after commit).
+ */
+export async function issueInvitation(db: Db, input: IssueInvitationInput): Promise<{ invitationId: string; emailMessageId: string | null }> {
+  // The member row lock serialises concurrent resends: exactly one invitation stays open.
+  const loaded = await loadMember(db, input.memberId, true);
+  if (!loaded || loaded.member.tenantId !== input.tenantId) throw new DomainError('not_found', 'notFound', { what: 'member' });
+  const { member, user, tenant, orgIdPaths } = loaded;
+  if (member.status !== 'invited') throw new DomainError('not_invited', 'invitations.notInvited');
+
+  const revoked = await db
+    .update(userTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(userTokens.memberId, member.id), eq(userTokens.kind, 'invitation'), isOpen()))
+    .returning({ id: userTokens.id });
+
+  const token = newToken();
+  const [invitation] = await db
+    .insert(userTokens)
+    .values({
+      kind: 'invitation',
+      tokenHash: token.hash,
+      userId: user.id,
+      tenantId: tenant.id,
+      memberId: member.id,
+      createdByUserId: input.invitedBy.userId,
+      expiresAt: sql`now() + make_interval(days => ${INVITATION_TTL_DAYS})`,
+      emailSentAt: input.send ? sql`now()` : null,
+    })
+    .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt });
+  if (!invitation) throw new Error('invitation insert returned nothing');
+
+  if (!input.send) return { invitationId: invitation.id, emailMessageId: null };
+
+  const locale: Locale = user.locale ?? tenant.defaultLocale;
+  const emailMessageId = await sendEmail(db, {
+    to: user.email,
+    template: 'invitation',
+    locale,
+    tenantId: tenant.id,
+    idempotencyKey: `invitation-${invitation.id}`,
+    props: {
+      tenantName: tenant.name,
+      // Imports run as "system": the tenant's name reads better than that.
+      inviterName: input.invitedBy.name.trim() || tenant.name,
+      recipientName: greetingName(user, locale),
+      registrationUrl: appUrl(`/register/${token.raw}`),
+      expiresAt: invitation.expiresAt,
+    },
+  });
+  await recordAudit(db, {
+    tenantId: tenant.id,
+    actor: { userId: input.invitedBy.userId, label: input.invitedBy.label },
+    action: 'invitation.send',
+    target: { type: 'member', id: member.id, label: user.email },
+    orgIdPaths,
+    before: revoked.length > 0 ? { revokedInvitationIds: revoked.map((r) => r.id) } : null,
+    after: { invitationId: invitation.id, expiresAt: invitation.expiresAt.toISOString() },
+    importId: input.importId ?? null,
+  });
+  return { invitationId: invitation.id, emailMessageId };
+}
+
+function inviterOf(actor: Actor): IssueInvitationInput['invitedBy'] {
+  return { ...auditActor(actor), name: formatPersonName(actor, actor.locale ?? 'en') };
+}
+
+/** Loads the member for 'member.edit' (NotFound/Forbidden otherwise). */
+async function authorizeMember(db: Db, actor: Actor, memberId: string) {
+  return authorize(db, actor, 'member.edit', { type: 'member', id: memberId });
+}
+
+/** Resends one invited member's invitation (new token, old ones revoked), even when the org's notifications are off. */
+export async function resendInvitation(db: Db, actor: Actor, memberId: string): Promise<{ invitationId: string; emailMessageId: string }> {
+  return db.transaction(async (tx) => {
+    const { member } = await authorizeMember(tx, actor, memberId);
+    if (member.status !== 'invited') throw new DomainError('not_invited', 'invitations.notInvited');
+    const issued = await issueInvitation(tx, { tenantId: member.tenantId, memberId: member.id, invitedBy: inviterOf(actor), send: true });
+    return { invitationId: issued.invitationId, emailMessageId: issued.emailMessageId! };
+  });
+}
+
+/** Revokes an invited member's open invitation(s): their links stop working. */
+async function revokeOpen(db: Db, actor: Actor, memberId: string): Promise<number> {
+  const loaded = await loadMember(db, memberId, true);
+  if (!loaded) return 0;
+  const revoked = await db
+    .update(userTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(userTokens.memberId, memberId), eq(userTokens.kind, 'invitation'), isOpen()))
+    .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt, revokedAt: userTokens.revokedAt });
+  if (revoked.length === 0) return 0;
+  await recordAudit(db, {
+    tenantId: loaded.tenant.id,
+    actor: auditActor(actor),
+    action: 'invitation.revoke',
+    target: { type: 'member', id: memberId, label: loaded.user.email },
+    orgIdPaths: loaded.orgIdPaths,
+    before: { invitationIds: revoked.map((r) => r.id), state: 'open' },
+    after: { state: 'revoked' },
+  });
+  return revoked.length;
+}
+
+/** Revokes one invited member's open invitation; refuses when there is none to revoke. */
+export async function revokeInvitation(db: Db, actor: Actor, memberId: string): Promise<{ revoked: number }> {
+  return db.transaction(async (tx) => {
+    const { member } = await authorizeMember(tx, actor, memberId);
+    if (member.status !== 'invited') throw new DomainError('not_invited', 'invitations.notInvited');
+    const revoked = await revokeOpen(tx, actor, member.id);
+    if (revoked === 0) throw new DomainError('no_open_invitation', 'invitations.nothingToRevoke');
+    return { revoked };
+  });
+}
+
+const MAX_BULK = 500;
+
+function uniqueIds(memberIds: readonly string[]): string[] {
+  const ids = [...new Set(memberIds)];
+  if (ids.length > MAX_BULK) throw new DomainError('too_many', 'invitations.tooMany', { max: MAX_BULK });
+  return ids;
+}
+
+/**
+ * Resends the invitations of several members in one transaction. Authorization is all-or-nothing
+ * (one refused id refuses the whole call); members no longer `invited` are skipped and counted.
+ */
+export async function resendInvitations(
+  db: Db,
+  actor: Actor,
+  memberIds: readonly string[],
+): Promise<{ resent: number; skipped: number; emailMessageIds: string[] }> {
+  const ids = uniqueIds(memberIds);
+  return db.transaction(async (tx) => {
+    const members = [];
+    for (const id of ids) members.push((await authorizeMember(tx, actor, id)).member);
+    const emailMessageIds: string[] = [];
+    for (const member of members) {
+      if (member.status !== 'invited') continue;
+      const issued = await issueInvitation(tx, { tenantId: member.tenantId, memberId: member.id, invitedBy: inviterOf(actor), send: true });
+      emailMessageIds.push(issued.emailMessageId!);
+    }
+    return { resent: emailMessageIds.length, skipped: ids.length - emailMessageIds.length, emailMessageIds };
+  });
+}
+
+/** Revokes the open invitations of several members in one transaction (all-or-nothing authorization; nothing open: skipped). */
+export async function revokeInvitations(db: Db, actor: Actor, memberIds: readonly string[]): Promise<{ revoked: number; skipped: number }> {
+  const ids = uniqueIds(memberIds);
+  return db.transaction(async (tx) => {
+    const members = [];
+    for (const id of ids) members.push((await authorizeMember(tx, actor, id)).member);
+    let revoked = 0;
+    for (const member of members) {
+      if (member.status === 'invited' && (await revokeOpen(tx, actor, member.id)) > 0) revoked++;
+    }
+    return { revoked, skipped: ids.length - revoked };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading invitation states
+
+/** SQL: the state of an invitation row (latest per member on screens). */
+const stateSql = (t: typeof userTokens = userTokens) => sql<Exclude<InvitationState, 'none'>>`case
+  when ${t.usedAt} is not null then 'accepted'
+  when ${t.revokedAt} is not null then 'revoked'
+  when ${t.emailSentAt} is null then 'not_sent'
+  when ${t.expiresAt} <= now() then 'expired'
+  else 'pending' end`;
+
+export interface InvitationStateInfo {
+  state: InvitationState;
+  sentAt: Date | null;
+  expiresAt: Date | null;
+  createdAt: Date | null;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/**
+ * The state of a member's latest invitation, for the user page (the caller has authorized
+ * member.view). 'not_sent' beats 'expired': nobody received that link.
+ */
+export async function invitationStateOf(db: Db, memberId: string): Promise<InvitationStateInfo> {
+  const [row] = await db
+    .select({
+      state: stateSql(),
+      sentAt: userTokens.emailSentAt,
+      expiresAt: userTokens.expiresAt,
+      createdAt: userTokens.createdAt,
+      usedAt: userTokens.usedAt,
+      revokedAt: userTokens.revokedAt,
+    })
+    .from(userTokens)
+    .where(and(eq(userTokens.memberId, memberId), eq(userTokens.kind, 'invitation')))
+    .orderBy(desc(userTokens.createdAt), desc(userTokens.id))
+    .limit(1);
+  if (!row) return { state: 'none', sentAt: null, expiresAt: null, createdAt: null, usedAt: null, revokedAt: null };
+  return row;
+}
+
+export const INVITATIONS_PAGE_SIZE = 50;
+
+export interface InvitationListRow {
+  invitationId: string;
+  memberId: string;
+  memberStatus: 'invited' | 'active' | 'deactivated';
+  email: string;
+  firstName: string;
+  lastName: string;
+  /** Name paths of the member's orgs the viewer may see. */
+  orgPaths: string[];
+  state: Exclude<InvitationState, 'none'>;
+  createdAt: Date;
+  sentAt: Date | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+/**
+ * The latest invitation of each member in the admin's scope, newest first, optionally filtered by
+ * state; `page` is 1-based. Members outside the scope never appear.
+ */
+export async function listInvitations(
+  db: Db,
+  scope: AdminScope,
+  options: { state?: InvitationFilter; page?: number } = {},
+): Promise<{ rows: InvitationListRow[]; total: number; page: number; pageSize: number }> {
+  const page = Math.max(1, Math.floor(options.page ?? 1));
+  if (scope.kind === 'none') return { rows: [], total: 0, page, pageSize: INVITATIONS_PAGE_SIZE };
+
+  const latest = db
+    .selectDistinctOn([userTokens.memberId], {
+      id: userTokens.id,
+      memberId: userTokens.memberId,
+      createdAt: userTokens.createdAt,
+      sentAt: userTokens.emailSentAt,
+      expiresAt: userTokens.expiresAt,
+      usedAt: userTokens.usedAt,
+      state: stateSql().as('state'),
+    })
+    .from(userTokens)
+    .where(and(eq(userTokens.tenantId, scope.tenantId), eq(userTokens.kind, 'invitation'), isNotNull(userTokens.memberId)))
+    .orderBy(userTokens.memberId, desc(userTokens.createdAt), desc(userTokens.id))
+    .as('latest');
+
+  const where: SQL[] = [memberInScope(scope)];
+  if (options.state) where.push(sql`${latest.state} = ${options.state}`);
+
+  // Only the orgs the viewer may see are named (an org admin sees memberships in their subtree).
+  const o = alias(organizations, 'inv_o');
+  const m = alias(orgMemberships, 'inv_m');
+  const orgPaths = sql<string[]>`coalesce((select array_agg(${o.namePath} order by ${o.namePath}) from ${orgMemberships} as ${sql.identifier('inv_m')} inner join ${organizations} as ${sql.identifier('inv_o')} on ${o.id} = ${m.orgId} where ${m.memberId} = ${tenantMembers.id} and ${orgInScope(scope, o.idPath, o.tenantId)}), '{}')`;
+
+  const [rows, [count]] = await Promise.all([
+    db
+      .select({
+        invitationId: latest.id,
+        memberId: tenantMembers.id,
+        memberStatus: tenantMembers.status,
+        email: users.email,
+        firstName: users.firstName,
+        lastName: users.lastName,
+        orgPaths,
+        state: latest.state,
+        createdAt: latest.createdAt,
+        sentAt: latest.sentAt,
+        expiresAt: latest.expiresAt,
+        usedAt: latest.usedAt,
+      })
+      .from(latest)
+      .innerJoin(tenantMembers, eq(tenantMembers.id, latest.memberId))
+      .innerJoin(users, eq(users.id, tenantMembers.userId))
+      .where(and(...where))
+      .orderBy(desc(latest.createdAt), asc(tenantMembers.id))
+      .limit(INVITATIONS_PAGE_SIZE)
+      .offset((page - 1) * INVITATIONS_PAGE_SIZE),
+    db
+      .select({ total: sql<number>`count(*)::int` })
+      .from(latest)
+      .innerJoin(tenantMembers, eq(tenantMembers.id, latest.memberId))
+      .where(and(...where)),
+  ]);
+  return { rows: rows as InvitationListRow[], total: count?.total ?? 0, page, pageSize: INVITATIONS_PAGE_SIZE };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and using tokens
+
+export interface TokenInfo {
+  status: TokenStatus;
+  email: string;
+  firstName: string;
+  lastName: string;
+  /** Invitations only. */
+  tenantName: string | null;
+  tenantSlug: string | null;
+  /** The user already has a password (registered meanwhile): they confirm it instead of choosing one. */
+  hasPassword: boolean;
+  expiresAt: Date | null;
+}
+
+const UNKNOWN: TokenInfo = {
+  status: 'unknown',
+  email: '',
+  firstName: '',
+  lastName: '',
+  tenantName: null,
+  tenantSlug: null,
+  hasPassword: false,
+  expiresAt: null,
+};
+
+/** Loads a token by its raw value with its user, tenant and member (optionally locked). */
+async function findToken(db: Db, raw: string, kind: TokenKind, lock: boolean) {
+  if (!TOKEN_SHAPE.test(raw)) return null;
+  const query = db
+    .select({
+      token: userTokens,
+      expired: sql<boolean>`${userTokens.expiresAt} <= now()`,
+      user: users,
+      tenant: tenants,
+      member: tenantMembers,
+    })
+    .from(userTokens)
+    .innerJoin(users, eq(users.id, userTokens.userId))
+    .leftJoin(tenants, eq(tenants.id, userTokens.tenantId))
+    .leftJoin(tenantMembers, eq(tenantMembers.id, userTokens.memberId))
+    .where(and(eq(userTokens.tokenHash, hashToken(raw)), eq(userTokens.kind, kind)))
+    .limit(1);
+  // Lock the token and the user (the member is on the nullable side of a join: locked next), so
+  // two submissions of one link serialise here and the second sees the first one's changes.
+  const [row] = lock ? await query.for('update', { of: [userTokens, users] }) : await query;
+  if (!row || !lock || !row.member) return row ?? null;
+  const [member] = await db.select().from(tenantMembers).where(eq(tenantMembers.id, row.member.id)).for('update');
+  return { ...row, member: member ?? null };
+}
+
+type FoundToken = NonNullable<Awaited<ReturnType<typeof findToken>>>;
+
+function statusOf(row: FoundToken | null): TokenStatus {
+  if (!row) return 'unknown';
+  if (row.token.usedAt) return 'used';
+  if (row.token.revokedAt) return 'revoked';
+  // An invitation whose member is gone or deactivated can no longer be accepted.
+  if (row.token.kind === 'invitation' && row.member?.status !== 'invited') return row.member?.status === 'active' ? 'used' : 'revoked';
+  if (row.expired) return 'expired';
+  return 'valid';
+}
+
+/** What a link is (valid, expired, used, revoked, unknown) and for whom. Reads only: opening a link uses nothing up. */
+export async function inspectToken(db: Db, rawToken: string, kind: TokenKind): Promise<TokenInfo> {
+  const row = await findToken(db, rawToken, kind, false);
+  if (!row) return UNKNOWN;
+  return {
+    status: statusOf(row),
+    email: row.user.email,
+    firstName: row.user.firstName,
+    lastName: row.user.lastName,
+    tenantName: row.tenant?.name ?? null,
+    tenantSlug: row.tenant?.slug ?? null,
+    hasPassword: row.user.passwordHash !== null,
+    expiresAt: row.token.expiresAt,
+  };
+}
+
+/** Refuses anything but a valid token (a form-level error naming why). */
+function assertValid(row: FoundToken | null, prefix: 'register' | 'passwordReset'): asserts row is FoundToken {
+  // A deactivated member is told so, rather than "revoked".
+  if (prefix === 'register' && row && !row.token.usedAt && !row.token.revokedAt && row.member?.status === 'deactivated') {
+    throw new DomainError('member_deactivated', 'register.deactivated', { tenant: row.tenant?.name ?? '' });
+  }
+  const status = statusOf(row);
+  if (status !== 'valid') throw new DomainError(`token_${status}`, `${prefix}.token.${status}`);
+}
+
+/** Checks a new password and its confirmation: a DomainError on the field at fault. */
+function assertNewPassword(password: string, confirmation: string, email: string): void {
+  const problem = checkPasswordRules(password, email);
+  if (problem) throw new DomainError(`password_${problem}`, `password.${problem}`, {}, 'password');
+  if (password !== confirmation) throw new DomainError('password_mismatch', 'password.mismatch', {}, 'passwordConfirmation');
+}
+
+const NAME_MAX = 100;
+
+function cleanName(value: string, field: 'firstName' | 'lastName'): string {
+  const name = value.trim();
+  if (!name) throw new DomainError('name_required', 'register.nameRequired', {}, field);
+  if (name.length > NAME_MAX) throw new DomainError('name_too_long', 'register.nameTooLong', { max: NAME_MAX }, field);
+  return name;
+}
+
+export interface RegistrationInput {
+  firstName: string;
+  lastName: string;
+  password: string;
+  passwordConfirmation: string;
+}
+
+/**
+ * Accepts an invitation: sets the user's names and password (argon2id), marks the token used and
+ * the member active, in one transaction with the token locked. A user who already has a password
+ * confirms it instead (names and password unchanged). Returns what the client needs to sign in.
+ */
+export async function completeRegistration(db: Db, rawToken: string, input: RegistrationInput): Promise<{ email: string; tenantSlug: string }> {
+  return db.transaction(async (tx) => {
+    const row = await findToken(tx, rawToken, 'invitation', true);
+    assertValid(row, 'register');
+    const { token, user, tenant, member } = row;
+    if (!tenant || !member) throw new DomainError('token_unknown', 'register.token.unknown');
+
+    const before = { status: member.status };
+    if (user.passwordHash) {
+      if (!(await verifyPassword(user.passwordHash, input.password))) {
+        throw new DomainError('wrong_password', 'register.wrongPassword', {}, 'password');
+      }
+    } else {
+      const firstName = cleanName(input.firstName, 'firstName');
+      const lastName = cleanName(input.lastName, 'lastName');
+      assertNewPassword(input.password, input.passwordConfirmation, user.email);
+      await tx
+        .update(users)
+        .set({ firstName, lastName, passwordHash: await hashPassword(input.password), passwordChangedAt: sql`now()` })
+        .where(eq(users.id, user.id));
+    }
+    await tx.update(userTokens).set({ usedAt: sql`now()` }).where(eq(userTokens.id, token.id));
+    await tx.update(tenantMembers).set({ status: 'active' }).where(eq(tenantMembers.id, member.id));
+
+    const paths = await tx
+      .select({ idPath: organizations.idPath })
+      .from(orgMemberships)
+      .innerJoin(organizations, eq(organizations.id, orgMemberships.orgId))
+      .where(eq(orgMemberships.memberId, member.id));
+    await recordAudit(tx, {
+      tenantId: tenant.id,
+      actor: { userId: user.id, label: user.email },
+      action: 'invitation.accept',
+      target: { type: 'member', id: member.id, label: user.email },
+      orgIdPaths: paths.map((p) => p.idPath),
+      before,
+      after: { status: 'active', invitationId: token.id, existingAccount: user.passwordHash !== null },
+    });
+    return { email: user.email, tenantSlug: tenant.slug };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forgotten password
+
+/**
+ * Starts a password reset for the email's user: revokes their earlier open reset links and queues
+ * a one-hour link. Gives the same answer (null) for unknown, unregistered or throttled addresses;
+ * returns the queued message id otherwise (deliver it after this returns).
+ */
+export async function requestPasswordReset(db: Db, email: string, locale: Locale): Promise<{ emailMessageId: string | null }> {
+  const address = email.trim().toLowerCase();
+  if (!address) return { emailMessageId: null };
+  return db.transaction(async (tx) => {
+    // Locked, so concurrent requests count each other.
+    const [user] = await tx
+      .select()
+      .from(users)
+      .where(eq(sql`lower(${users.email})`, address))
+      .limit(1)
+      .for('update');
+    if (!user?.passwordHash) return { emailMessageId: null };
+
+    const [recent] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(userTokens)
+      .where(and(eq(userTokens.userId, user.id), eq(userTokens.kind, 'password_reset'), gt(userTokens.createdAt, sql`now() - interval '1 hour'`)));
+    if ((recent?.n ?? 0) >= RESET_MAX_PER_HOUR) return { emailMessageId: null };
+
+    await tx
+      .update(userTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(userTokens.userId, user.id), eq(userTokens.kind, 'password_reset'), isOpen()));
+    const token = newToken();
+    const [reset] = await tx
+      .insert(userTokens)
+      .values({
+        kind: 'password_reset',
+        tokenHash: token.hash,
+        userId: user.id,
+        createdByUserId: user.id,
+        expiresAt: sql`now() + make_interval(mins => ${RESET_TTL_MINUTES})`,
+        emailSentAt: sql`now()`,
+      })
+      .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt });
+    if (!reset) throw new Error('password reset insert returned nothing');
+    const to = user.locale ?? locale;
+    const emailMessageId = await sendEmail(tx, {
+      to: user.email,
+      template: 'password-reset',
+      locale: to,
+      idempotencyKey: `password-reset-${reset.id}`,
+      props: {
+        recipientName: greetingName(user, to),
+        resetUrl: appUrl(`/reset-password/${token.raw}`),
+        expiresAt: reset.expiresAt,
+      },
+    });
+    return { emailMessageId };
+  });
+}
+
+/**
+ * Sets a new password from a reset link (same rules as registration), marks the link used and
+ * revokes the user's other open reset links. Sessions issued before end (passwordChangedAt).
+ */
+export async function resetPassword(db: Db, rawToken: string, input: { password: string; passwordConfirmation: string }): Promise<{ email: string }> {
+  return db.transaction(async (tx) => {
+    const row = await findToken(tx, rawToken, 'password_reset', true);
+    assertValid(row, 'passwordReset');
+    const { token, user } = row;
+    assertNewPassword(input.password, input.passwordConfirmation, user.email);
+    await tx
+      .update(users)
+      .set({ passwordHash: await hashPassword(input.password), passwordChangedAt: sql`now()` })
+      .where(eq(users.id, user.id));
+    await tx.update(userTokens).set({ usedAt: sql`now()` }).where(eq(userTokens.id, token.id));
+    await tx
+      .update(userTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(userTokens.userId, user.id), eq(userTokens.kind, 'password_reset'), isOpen()));
+    const entry: AuditEntry = {
+      tenantId: null,
+      actor: { userId: user.id, label: user.email },
+      action: 'user.passwordReset',
+      target: { type: 'user', id: user.id, label: user.email },
+      after: { resetTokenId: token.id },
+    };
+    await recordAudit(tx, entry);
+    return { email: user.email };
+  });
+}
