@@ -19,7 +19,7 @@ let tdb: TestDatabase;
 let db: Database;
 let ca: TenantFixture;
 let other: TenantFixture;
-const m: Record<string, MemberFixture> = {};
+const m = {} as Record<'ta' | 'oa' | 'mem' | 'oth', MemberFixture>;
 const scopes: Record<'tenantAdmin' | 'indiaAdmin' | 'member' | 'otherAdmin', AuditScope> = {} as never;
 let importId: string;
 
@@ -38,7 +38,7 @@ async function event(options: {
   const tenant = options.tenant === undefined ? ca : options.tenant;
   await recordAudit(db, {
     tenantId: tenant?.id ?? null,
-    actor: options.actor ?? { userId: m.ta!.userId, label: m.ta!.email },
+    actor: options.actor ?? { userId: m.ta.userId, label: m.ta.email },
     action: options.action ?? 'org.update',
     target: options.target ?? { type: 'org', id: crypto.randomUUID(), label: 'X' },
     orgIdPaths: (options.orgs ?? []).map((p) => tenant!.org(p).idPath),

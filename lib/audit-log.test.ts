@@ -27,3 +27,16 @@ describe('auditChanges', () => {
     expect(auditChanges(null, null)).toEqual([]);
   });
 });
+
+describe('audit catalogue', () => {
+  it('names every recorded action in English and Japanese', async () => {
+    const { AUDIT_ACTIONS } = await import('./audit');
+    const { catalogues } = await import('./i18n/messages');
+    for (const catalogue of [catalogues.en, catalogues.ja]) {
+      for (const name of AUDIT_ACTIONS) {
+        const label = `audit.actions.${name}`.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], catalogue);
+        expect(typeof label, name).toBe('string');
+      }
+    }
+  });
+});

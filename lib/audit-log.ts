@@ -122,7 +122,7 @@ export async function* streamAuditEvents(
     const after: SQL | undefined = cursor
       ? sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${cursor.at}::timestamptz, ${cursor.id})`
       : undefined;
-    const batch = await db
+    const batch: { event: AuditEventRow; cursorAt: string }[] = await db
       .select({
         event: auditEvents,
         cursorAt: sql<string>`to_char(${auditEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
