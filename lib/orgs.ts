@@ -398,8 +398,9 @@ export interface OrgSummary extends Organization {
   memberCount: number;
 }
 
-const childCount = sql<number>`(select count(*)::int from ${organizations} c where c.parent_id = ${organizations.id})`;
-const directMemberCount = sql<number>`(select count(*)::int from ${orgMemberships} where ${orgMemberships.orgId} = ${organizations.id})`;
+// Spelled out: drizzle leaves columns unqualified in single-table selects, which would bind them to the subquery's own table.
+const childCount = sql<number>`(select count(*)::int from organizations c where c.parent_id = "organizations"."id")`;
+const directMemberCount = sql<number>`(select count(*)::int from org_memberships m where m.org_id = "organizations"."id")`;
 
 /** The ancestors of an org, root first (from its idPath, one query). */
 export async function loadOrgAncestors(db: Db, org: Pick<Organization, 'tenantId' | 'idPath'>): Promise<Organization[]> {
