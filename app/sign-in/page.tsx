@@ -1,7 +1,9 @@
 import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
+import Link from 'next/link';
 import { LocaleSwitcher } from '@/components/auth/locale-switcher';
 import { SignInForm } from '@/components/auth/sign-in-form';
+import { Alert } from '@/components/ui/alert';
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations('signIn'))('submit') };
@@ -34,7 +36,17 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <p className="mt-1 text-sm text-slate-500">{t('signIn.subtitle')}</p>
         </div>
         <div className="rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+          {params.notice === 'passwordReset' && !error && (
+            <div className="mb-4">
+              <Alert tone="success">{t('passwordReset.done')}</Alert>
+            </div>
+          )}
           <SignInForm initialError={error === 'CredentialsSignin' ? 'invalid' : error} callbackUrl={safeCallback(params.callbackUrl)} />
+          <p className="mt-4 text-center text-sm">
+            <Link href="/forgot-password" className="text-brand-700 hover:underline">
+              {t('passwordReset.forgotLink')}
+            </Link>
+          </p>
         </div>
         <LocaleSwitcher className="mt-4 justify-center" />
       </div>

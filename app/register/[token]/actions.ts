@@ -1,0 +1,19 @@
+'use server';
+
+import { z } from 'zod';
+import { publicAction } from '@/app/_lib/action';
+import { completeRegistration } from '@/lib/invitations';
+
+const zRegister = z.object({
+  token: z.string().max(100),
+  // Names are checked by the domain (absent for a user who already has an account).
+  firstName: z.string().max(1000).default(''),
+  lastName: z.string().max(1000).default(''),
+  password: z.string().max(1000),
+  passwordConfirmation: z.string().max(1000).default(''),
+});
+
+/** Accepts an invitation; the client then signs in with the password it just set. */
+export const registerAction = publicAction(zRegister, async ({ db, input }) => {
+  await completeRegistration(db, input.token, input);
+});
