@@ -648,3 +648,8 @@ export async function loadMemberProfile(db: Db, actor: Actor, memberId: string):
     },
   };
 }
+
+/** The platform's service catalog (every tenant may grant any service), by name. */
+export async function listServiceOptions(db: Db): Promise<{ key: string; name: string; nameJa: string | null }[]> {
+  return db.select({ key: services.key, name: services.name, nameJa: services.nameJa }).from(services).orderBy(asc(services.name));
+}

@@ -1,0 +1,79 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { getLocale, getTranslations } from 'next-intl/server';
+import { requireActor } from '@/app/_lib/session';
+import { AppShell } from '@/components/shell/app-shell';
+import { Alert } from '@/components/ui/alert';
+import { Breadcrumbs } from '@/components/ui/breadcrumbs';
+import { Card } from '@/components/ui/card';
+import { PageHeader } from '@/components/ui/page-header';
+import { AddUserForm } from '@/components/users/add-user-form';
+import { getDb } from '@/db/client';
+import { authorize, type OrgRow } from '@/lib/authz';
+import { DomainError } from '@/lib/errors';
+import { listServiceOptions } from '@/lib/users';
+import { addUserAction, lookupMemberAction } from './actions';
+
+type Params = { params: Promise<{ tenant: string; orgId: string }> };
+
+/** The org, when the actor may add users to it; otherwise the page does not exist for them. */
+async function loadOrg(slug: string, orgId: string): Promise<{ org: OrgRow; actor: Awaited<ReturnType<typeof requireActor>> }> {
+  const actor = await requireActor(slug);
+  try {
+    const { org } = await authorize(getDb(), actor, 'member.add', { type: 'org', id: orgId });
+    return { org, actor };
+  } catch (err) {
+    if (err instanceof DomainError) notFound();
+    throw err;
+  }
+}
+
+export async function generateMetadata({ params }: Params): Promise<Metadata> {
+  const { tenant, orgId } = await params;
+  const { org } = await loadOrg(tenant, orgId);
+  return { title: (await getTranslations('addUser'))('metaTitle', { org: org.namePath }) };
+}
+
+export default async function AddUserPage({ params }: Params) {
+  const { tenant: slug, orgId } = await params;
+  const { org, actor } = await loadOrg(slug, orgId);
+  const tenant = actor.tenant!;
+  const [t, locale, services] = await Promise.all([getTranslations('addUser'), getLocale(), listServiceOptions(getDb())]);
+  const base = `/t/${tenant.slug}`;
+  const orgHref = `${base}/orgs/${org.id}`;
+
+  return (
+    <AppShell actor={actor} current={`${base}/orgs`}>
+      <Breadcrumbs
+        items={[
+          { label: t('organizations'), href: `${base}/orgs` },
+          { label: org.namePath, href: orgHref },
+          { label: t('breadcrumb') },
+        ]}
+      />
+      <PageHeader title={t('title')} description={t('description', { org: org.namePath, tenant: tenant.name })} />
+      <div className="max-w-2xl space-y-4">
+        {!org.emailNotifications && <Alert tone="info">{t('notificationsOff')}</Alert>}
+        <Card
+          title={
+            <span>
+              <span className="text-sm font-normal text-slate-500">{t('orgLabel')}: </span>
+              <span className="font-mono text-sm">{org.namePath}</span>
+            </span>
+          }
+        >
+          <AddUserForm
+            action={addUserAction}
+            lookup={lookupMemberAction}
+            tenant={tenant.slug}
+            tenantName={tenant.name}
+            orgId={org.id}
+            services={services.map((s) => ({ value: s.key, label: locale === 'ja' && s.nameJa ? s.nameJa : s.name }))}
+            lastNameFirst={locale === 'ja'}
+            cancelHref={orgHref}
+          />
+        </Card>
+      </div>
+    </AppShell>
+  );
+}
