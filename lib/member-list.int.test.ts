@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '@/db/client';
+import { createTestDatabase, type TestDatabase } from '@/db/testing';
+import { adminScope, type AdminScope } from '@/lib/authz';
+import { NotFoundError } from '@/lib/errors';
+import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
+import { listMembers, MEMBER_SORTS, type MemberListQuery } from './member-list';
+
+let tdb: TestDatabase;
+let db: Database;
+let ca: TenantFixture;
+let other: TenantFixture;
+const m: Record<string, MemberFixture> = {};
+let tenantScope: AdminScope;
+let indiaScope: AdminScope;
+let memberScope: AdminScope;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = tdb.db;
+  ca = await createTenantFixture(db, { slug: 'ca', orgPaths: ['CA__India__HR', 'CA__US__HR', 'CA__Indiana'] });
+  other = await createTenantFixture(db, { slug: 'other', orgPaths: ['Other__Sales'] });
+  const add = async (key: string, options: Parameters<typeof addMember>[2], tenant = ca) => {
+    m[key] = await addMember(db, tenant, options);
+  };
+  await add('admin', { email: 'admin@ca.example', firstName: 'Akiko', lastName: 'Sato', isTenantAdmin: true, orgs: [{ path: 'CA', isAdmin: true }] });
+  await add('india', { email: 'india.admin@ca.example', firstName: 'Priya', lastName: 'Raman', orgs: [{ path: 'CA__India', isAdmin: true }] });
+  await add('ravi', { email: 'ravi.kumar@ca.example', firstName: 'Ravi', lastName: 'Kumar', orgs: [{ path: 'CA__India__HR' }] });
+  await add('taro', { email: 'taro.yamada@ca.example', firstName: '太郎', lastName: '山田', orgs: [{ path: 'CA__India' }, { path: 'CA__US', isAdmin: true }] });
+  await add('john', { email: 'John.Smith@CA.example', firstName: 'John', lastName: 'Smith', orgs: [{ path: 'CA__US' }] });
+  await add('mary', { email: 'mary.jones@ca.example', firstName: 'Mary', lastName: 'Jones', status: 'deactivated', orgs: [{ path: 'CA__US__HR' }] });
+  await add('hana', { email: 'hana.suzuki@ca.example', firstName: '花子', lastName: '鈴木', status: 'invited', orgs: [{ path: 'CA__India' }] });
+  await add('indy', { email: 'indy@ca.example', firstName: 'Indy', lastName: 'Anna', orgs: [{ path: 'CA__Indiana' }] });
+  // LIKE wildcards in names: only a literal match may find these.
+  await add('under', { email: 'under_score@ca.example', firstName: 'Ann_a', lastName: '100%', orgs: [{ path: 'CA__US' }] });
+  await add('plain', { email: 'underxscore@ca.example', firstName: 'Annxa', lastName: '1000', orgs: [{ path: 'CA__US' }] });
+  await add('slash', { email: 'slash@ca.example', firstName: 'Back\\slash', lastName: 'Zed', orgs: [{ path: 'CA__US' }] });
+  // Another tenant: a look-alike, and taro again (one identity, two tenants).
+  await add('otherJohn', { email: 'john.smithers@other.example', firstName: 'John', lastName: 'Smithers', orgs: [{ path: 'Other__Sales' }] }, other);
+  await add('otherTaro', { email: 'taro.yamada@ca.example', orgs: [{ path: 'Other__Sales', isAdmin: true }] }, other);
+
+  tenantScope = await adminScope(db, await actorFor(db, m.admin!.userId, ca));
+  indiaScope = await adminScope(db, await actorFor(db, m.india!.userId, ca));
+  memberScope = await adminScope(db, await actorFor(db, m.ravi!.userId, ca));
+});
+
+afterAll(async () => {
+  await tdb?.drop();
+});
+
+const keysOf = (ids: string[]) => ids.map((id) => Object.entries(m).find(([, f]) => f.memberId === id)?.[0] ?? id);
+async function list(scope: AdminScope, query: MemberListQuery = {}) {
+  const result = await listMembers(db, scope, { pageSize: 200, ...query });
+  return { ...result, keys: keysOf(result.rows.map((r) => r.memberId)) };
+}
+const search = async (q: string, scope = tenantScope) => (await list(scope, { q })).keys.sort();
+const CA_ALL = ['admin', 'india', 'ravi', 'taro', 'john', 'mary', 'hana', 'indy', 'under', 'plain', 'slash'];
+
+describe('listMembers: search', () => {
+  it('finds by email prefix, case-insensitively', async () => {
+    expect(await search('john.')).toEqual(['john']);
+    expect(await search('JOHN.SMITH@ca')).toEqual(['john']);
+    expect(await search('india.admin@')).toEqual(['india']);
+  });
+
+  it('finds by first name, last name and full name in either order', async () => {
+    expect(await search('rav')).toEqual(['ravi']);
+    expect(await search('KUM')).toEqual(['ravi']);
+    expect(await search('ravi kum')).toEqual(['ravi']);
+    expect(await search('Kumar  Ra')).toEqual(['ravi']);
+    expect(await search('  ravi kumar ')).toEqual(['ravi']);
+    expect(await search('ravi x')).toEqual([]);
+    expect(await search('av')).toEqual([]); // a prefix, not a substring
+  });
+
+  it('finds Japanese names: family or given name, with or without a space, full-width letters', async () => {
+    expect(await search('山田')).toEqual(['taro']);
+    expect(await search('山')).toEqual(['taro']);
+    expect(await search('太郎')).toEqual(['taro']);
+    expect(await search('山田 太')).toEqual(['taro']);
+    expect(await search('山田太郎')).toEqual(['taro']);
+    expect(await search('山田　太郎')).toEqual(['taro']); // ideographic space
+    expect(await search('太郎 山田')).toEqual(['taro']);
+    expect(await search('鈴木 花')).toEqual(['hana']);
+    expect(await search('ＲＡＶＩ')).toEqual(['ravi']);
+  });
+
+  it('treats LIKE wildcards literally', async () => {
+    expect(await search('ann_')).toEqual(['under']);
+    expect(await search('ann')).toEqual(['indy', 'plain', 'under']); // Indy Anna too
+    expect(await search('100%')).toEqual(['under']);
+    expect(await search('100')).toEqual(['plain', 'under']);
+    expect(await search('%')).toEqual([]);
+    expect(await search('_')).toEqual([]);
+    expect(await search('under_')).toEqual(['under']);
+    expect(await search('back\\')).toEqual(['slash']);
+    expect(await search('\\')).toEqual([]);
+  });
+
+  it('never finds another tenant’s members', async () => {
+    expect(await search('john')).toEqual(['john']);
+    expect(await search('smithers')).toEqual([]);
+    expect(await search('john.smithers')).toEqual([]);
+  });
+});
+
+describe('listMembers: filters, sort and paging', () => {
+  it('lists the whole tenant, and only it, with status, admin flags and org chips', async () => {
+    const { keys, total, rows } = await list(tenantScope);
+    expect(keys.sort()).toEqual([...CA_ALL].sort());
+    expect(total).toBe(CA_ALL.length);
+    const taro = rows.find((r) => r.memberId === m.taro!.memberId)!;
+    expect(taro).toMatchObject({ email: 'taro.yamada@ca.example', firstName: '太郎', lastName: '山田', status: 'active', isTenantAdmin: false });
+    expect(taro.orgs.map((o) => [o.namePath, o.isAdmin])).toEqual([
+      ['CA__India', false],
+      ['CA__US', true],
+    ]);
+    expect(rows.find((r) => r.memberId === m.admin!.memberId)?.isTenantAdmin).toBe(true);
+  });
+
+  it('filters by status', async () => {
+    expect((await list(tenantScope, { status: 'deactivated' })).keys).toEqual(['mary']);
+    expect((await list(tenantScope, { status: 'invited' })).keys).toEqual(['hana']);
+    expect((await list(tenantScope, { status: 'active' })).total).toBe(CA_ALL.length - 2);
+  });
+
+  it('filters by administrator kind', async () => {
+    expect((await list(tenantScope, { admin: 'tenant' })).keys).toEqual(['admin']);
+    expect((await list(tenantScope, { admin: 'org' })).keys.sort()).toEqual(['admin', 'india', 'taro']);
+    expect((await list(tenantScope, { admin: 'any' })).keys.sort()).toEqual(['admin', 'india', 'taro']);
+    expect((await list(tenantScope, { admin: 'org', status: 'deactivated' })).keys).toEqual([]);
+  });
+
+  it('filters by org, with or without its sub-orgs', async () => {
+    expect((await list(tenantScope, { orgId: ca.org('CA__US').id })).keys.sort()).toEqual(['john', 'plain', 'slash', 'taro', 'under']);
+    expect((await list(tenantScope, { orgId: ca.org('CA__US').id, includeSubOrgs: true })).keys.sort()).toEqual(['john', 'mary', 'plain', 'slash', 'taro', 'under']);
+    expect((await list(tenantScope, { orgId: ca.org('CA__India').id, includeSubOrgs: true, q: 'r' })).keys.sort()).toEqual(['india', 'ravi']); // Ravi, and Priya Raman
+    // CA__Indiana is not under CA__India, whatever the name prefix.
+    expect((await list(tenantScope, { orgId: ca.org('CA__India').id, includeSubOrgs: true })).keys.sort()).toEqual(['hana', 'india', 'ravi', 'taro']);
+    expect((await list(tenantScope, { orgId: ca.root.id, includeSubOrgs: true })).total).toBe(CA_ALL.length);
+    expect((await list(tenantScope, { orgId: ca.org('CA__US__HR').id, status: 'active' })).keys).toEqual([]);
+  });
+
+  it('answers NotFound for an org of another tenant, an unknown or a malformed id', async () => {
+    await expect(listMembers(db, tenantScope, { orgId: other.org('Other__Sales').id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listMembers(db, tenantScope, { orgId: crypto.randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listMembers(db, tenantScope, { orgId: 'not-a-uuid' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('sorts by name in the locale’s order, by email, by status and by date', async () => {
+    const byName = (await list(tenantScope, { sort: 'name', locale: 'en' })).rows.map((r) => `${r.firstName} ${r.lastName}`);
+    expect(byName.slice(0, 5)).toEqual(['Akiko Sato', 'Ann_a 100%', 'Annxa 1000', 'Back\\slash Zed', 'Indy Anna']);
+    const byFamily = (await list(tenantScope, { sort: 'name', locale: 'ja', dir: 'desc' })).rows.map((r) => r.lastName);
+    expect(byFamily.slice(0, 3)).toEqual(['鈴木', '山田', 'Zed']);
+    const emails = (await list(tenantScope, { sort: 'email', dir: 'desc' })).rows.map((r) => r.email.toLowerCase());
+    expect(emails).toEqual([...emails].sort().reverse());
+    const statuses = (await list(tenantScope, { sort: 'status' })).rows.map((r) => r.status);
+    expect(statuses).toEqual([...Array(CA_ALL.length - 2).fill('active'), 'invited', 'deactivated']);
+    const created = (await list(tenantScope, { sort: 'created' })).rows.map((r) => r.createdAt.getTime());
+    expect(created).toEqual([...created].sort((a, b) => a - b));
+  });
+
+  it('pages with totals; page numbers and cursors give the same pages for every sort', async () => {
+    for (const sort of MEMBER_SORTS) {
+      for (const dir of ['asc', 'desc'] as const) {
+        for (const q of [undefined, 'a']) {
+          const base = { sort, dir, q, locale: 'ja' as const };
+          const all = (await listMembers(db, tenantScope, { ...base, pageSize: 200 })).rows.map((r) => r.memberId);
+          const byPage: string[] = [];
+          const byCursor: string[] = [];
+          let cursorPage = await listMembers(db, tenantScope, { ...base, pageSize: 3 });
+          for (let page = 1; page <= Math.ceil(all.length / 3); page++) {
+            const result = await listMembers(db, tenantScope, { ...base, pageSize: 3, page });
+            expect(result.total).toBe(all.length);
+            byPage.push(...result.rows.map((r) => r.memberId));
+            byCursor.push(...cursorPage.rows.map((r) => r.memberId));
+            const last = cursorPage.rows.at(-1)!.memberId;
+            cursorPage = await listMembers(db, tenantScope, { ...base, pageSize: 3, page: page + 1, cursor: { direction: 'after', memberId: last } });
+          }
+          expect(byPage, `${sort} ${dir} ${q}`).toEqual(all);
+          expect(byCursor, `${sort} ${dir} ${q}`).toEqual(all);
+          if (q) continue; // a search pages by number only
+          // Back from the last page with `before` cursors.
+          const back: string[][] = [];
+          let page = await listMembers(db, tenantScope, { ...base, pageSize: 3, page: Math.ceil(all.length / 3) });
+          back.unshift(page.rows.map((r) => r.memberId));
+          while (back.flat().length < all.length) {
+            page = await listMembers(db, tenantScope, { ...base, pageSize: 3, cursor: { direction: 'before', memberId: page.rows[0]!.memberId } });
+            back.unshift(page.rows.map((r) => r.memberId));
+          }
+          expect(back.flat(), `${sort} ${dir} back`).toEqual(all);
+        }
+      }
+    }
+  });
+
+  it('clamps the page size and reports an empty page past the end with the real total', async () => {
+    expect((await listMembers(db, tenantScope, { pageSize: 10_000 })).pageSize).toBe(200);
+    expect((await listMembers(db, tenantScope, { pageSize: 0 })).pageSize).toBe(1);
+    const past = await listMembers(db, tenantScope, { page: 50, pageSize: 5 });
+    expect(past.rows).toEqual([]);
+    expect(past.total).toBe(CA_ALL.length);
+    const pastSearch = await listMembers(db, tenantScope, { page: 50, pageSize: 5, q: 'ann' });
+    expect(pastSearch).toMatchObject({ rows: [], total: 3 });
+  });
+
+  it('ignores a cursor from another tenant or outside the scope (falls back to the page number)', async () => {
+    const first = await listMembers(db, tenantScope, { pageSize: 3 });
+    const foreign = await listMembers(db, tenantScope, { pageSize: 3, page: 1, cursor: { direction: 'after', memberId: m.otherJohn!.memberId } });
+    expect(foreign.rows.map((r) => r.memberId)).toEqual(first.rows.map((r) => r.memberId));
+    const indiaFirst = await listMembers(db, indiaScope, { pageSize: 2 });
+    const outside = await listMembers(db, indiaScope, { pageSize: 2, cursor: { direction: 'after', memberId: m.john!.memberId } });
+    expect(outside.rows.map((r) => r.memberId)).toEqual(indiaFirst.rows.map((r) => r.memberId));
+  });
+});
+
+describe('listMembers: org administrator scope', () => {
+  it('lists only members with a membership in the subtree (CA__Indiana is not CA__India)', async () => {
+    const { keys, total } = await list(indiaScope);
+    expect(keys.sort()).toEqual(['hana', 'india', 'ravi', 'taro']);
+    expect(total).toBe(4);
+  });
+
+  it('shows only in-scope org chips: taro’s CA__US membership stays invisible', async () => {
+    const { rows } = await list(indiaScope);
+    const taro = rows.find((r) => r.memberId === m.taro!.memberId)!;
+    expect(taro.orgs.map((o) => o.namePath)).toEqual(['CA__India']);
+    expect(JSON.stringify(rows)).not.toContain('CA__US');
+  });
+
+  it('never finds out-of-scope members by search or filter', async () => {
+    expect(await search('john', indiaScope)).toEqual([]);
+    expect(await search('mary', indiaScope)).toEqual([]);
+    expect(await search('indy', indiaScope)).toEqual([]);
+    expect(await search('山田', indiaScope)).toEqual(['taro']);
+    expect((await list(indiaScope, { status: 'deactivated' })).keys).toEqual([]);
+    // taro administers CA__US, outside the scope: not an org admin as far as this admin can see.
+    expect((await list(indiaScope, { admin: 'org' })).keys).toEqual(['india']);
+    expect((await list(indiaScope, { admin: 'tenant' })).keys).toEqual([]);
+  });
+
+  it('answers NotFound for an org outside the subtree; its own orgs work', async () => {
+    await expect(listMembers(db, indiaScope, { orgId: ca.org('CA__US').id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listMembers(db, indiaScope, { orgId: ca.org('CA__Indiana').id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listMembers(db, indiaScope, { orgId: ca.root.id })).rejects.toBeInstanceOf(NotFoundError);
+    expect((await list(indiaScope, { orgId: ca.org('CA__India__HR').id })).keys).toEqual(['ravi']);
+    const india = await list(indiaScope, { orgId: ca.org('CA__India').id, includeSubOrgs: true });
+    expect(india.keys.sort()).toEqual(['hana', 'india', 'ravi', 'taro']);
+    expect(india.rows.find((r) => r.memberId === m.taro!.memberId)?.orgs.map((o) => o.namePath)).toEqual(['CA__India']);
+  });
+
+  it('gives a plain member nothing', async () => {
+    expect(memberScope.kind).toBe('none');
+    expect(await listMembers(db, memberScope)).toMatchObject({ rows: [], total: 0 });
+    await expect(listMembers(db, memberScope, { orgId: ca.org('CA__India__HR').id })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists the other tenant’s members to its own admin only', async () => {
+    const otherScope = await adminScope(db, await actorFor(db, m.otherTaro!.userId, other));
+    const { keys, rows } = await list(otherScope);
+    expect(keys.sort()).toEqual(['otherJohn', 'otherTaro']);
+    expect(rows.flatMap((r) => r.orgs.map((o) => o.namePath))).toEqual(['Other__Sales', 'Other__Sales']);
+  });
+});

@@ -1,0 +1,468 @@
+import { and, asc, desc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '@/db/client';
+import { MEMBER_STATUSES, organizations, orgMemberships, tenantMembers, users, type Locale, type MemberStatus } from '@/db/schema';
+import { type AdminScope, memberInScope, orgInScope } from './authz';
+import { NotFoundError } from './errors';
+
+/*
+ * The member lists (tenant-wide and per org): server-side search, filters, sort and paging over an
+ * admin scope. Designed for 100,000 members in 2,000 orgs (see `npm run bench:lists`):
+ * - the page's rows and the count are two queries run side by side; org chips are fetched only
+ *   for the page's rows;
+ * - every search branch is an indexed prefix (or equality) scan on users, combined by a BitmapOr;
+ * - sort keys match indexes, so an unfiltered first page reads 50 index entries, not 100,000 rows.
+ */
+
+export const MEMBER_SORTS = ['name', 'email', 'status', 'created'] as const;
+export type MemberSort = (typeof MEMBER_SORTS)[number];
+export const ADMIN_FILTERS = ['tenant', 'org', 'any'] as const;
+export type AdminFilter = (typeof ADMIN_FILTERS)[number];
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+/** Longer search strings are cut: nobody types 64 characters of a name prefix. */
+export const MAX_SEARCH_LENGTH = 64;
+
+export interface MemberListQuery {
+  /** Prefix of the email, first name, last name, "first last" or "last first" (also without the space). */
+  q?: string;
+  status?: MemberStatus;
+  /** Members with a membership in this org (or, with includeSubOrgs, anywhere in its subtree). */
+  orgId?: string;
+  includeSubOrgs?: boolean;
+  /** Tenant admins, admins of an org (in scope), or either. */
+  admin?: AdminFilter;
+  sort?: MemberSort;
+  dir?: 'asc' | 'desc';
+  page?: number;
+  pageSize?: number;
+  /** Decides the name sort: family name first in Japanese, given name first otherwise. */
+  locale?: Locale;
+  /** Next/previous page relative to a row the user saw (keyset paging); `page` is then only displayed. */
+  cursor?: MemberListCursor;
+}
+
+/** The member id at the edge of the page the user comes from: `after` its last row, `before` its first. */
+export interface MemberListCursor {
+  direction: 'after' | 'before';
+  memberId: string;
+}
+
+export interface MemberListRow {
+  memberId: string;
+  userId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  status: MemberStatus;
+  isTenantAdmin: boolean;
+  /** The member's orgs INSIDE the scope only, by path. */
+  orgs: { id: string; namePath: string; isAdmin: boolean }[];
+  createdAt: Date;
+}
+
+export interface MemberListResult {
+  rows: MemberListRow[];
+  total: number;
+  /** The page and page size actually used (clamped). */
+  page: number;
+  pageSize: number;
+}
+
+/** Escapes LIKE wildcards so user input matches literally (backslash is PostgreSQL's default escape). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The search text as compared: NFKC (full-width letters typed by an IME become ASCII), lower case, single spaces. */
+export function normalizeSearch(q: string | undefined): string {
+  return (q ?? '').normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim().slice(0, MAX_SEARCH_LENGTH).trim();
+}
+
+/**
+ * Candidate whole first (or last) names for a full-name search: every prefix of the search text
+ * that could end a name ("yamada ta" → "y", "ya", …, "yamada", "yamada t"). Japanese is typed without
+ * a space ("山田太"), so every character boundary counts, not only spaces.
+ */
+export function leadingNameCandidates(qn: string): string[] {
+  const out = new Set<string>();
+  for (let i = 1; i < qn.length; i++) {
+    const head = qn.slice(0, i).trimEnd();
+    if (head) out.add(head);
+  }
+  return [...out];
+}
+
+/** SQL: the user matches the normalized search text (every branch can use an index on users). */
+function searchCondition(qn: string): SQL {
+  const prefix = `${escapeLike(qn)}%`;
+  const first = sql`lower(${users.firstName})`;
+  const last = sql`lower(${users.lastName})`;
+  const branches: SQL[] = [
+    sql`lower(${users.email}) like ${prefix}`,
+    sql`${first} like ${prefix}`,
+    sql`${last} like ${prefix}`,
+  ];
+  const heads = leadingNameCandidates(qn);
+  if (heads.length > 0) {
+    // The first word must be a whole name (an indexed equality); the rest is checked on the few rows that remain.
+    const arr = sql`${`{${heads.map((h) => `"${h.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`}::text[]`;
+    for (const [a, b] of [
+      [first, last],
+      [last, first],
+    ] as const) {
+      branches.push(sql`(${a} = any(${arr}) and (${a} || ' ' || ${b} like ${prefix} or ${a} || ${b} like ${prefix}))`);
+    }
+  }
+  return sql`(${sql.join(branches, sql` or `)})`;
+}
+
+/** Members administering an org inside the scope (for a tenant-wide scope: any org of the tenant). */
+function isOrgAdminIn(scope: AdminScope): SQL {
+  if (scope.kind !== 'subtrees') {
+    return sql`exists (select 1 from ${orgMemberships} where ${orgMemberships.memberId} = ${tenantMembers.id} and ${orgMemberships.isAdmin})`;
+  }
+  return sql`exists (select 1 from ${orgMemberships} join ${organizations} on ${organizations.id} = ${orgMemberships.orgId}
+    where ${orgMemberships.memberId} = ${tenantMembers.id} and ${orgMemberships.isAdmin} and ${orgInScope(scope)})`;
+}
+
+/** Status order when sorting by status: the working population first. */
+const STATUS_ORDER: readonly MemberStatus[] = ['active', 'invited', 'deactivated'];
+
+/** The user columns the sort keys are computed from: the users table, or the search's matched set. */
+interface UserCols {
+  first: SQL;
+  last: SQL;
+  email: SQL;
+  id: SQL;
+}
+const USER_TABLE: UserCols = {
+  first: sql`lower(${users.firstName})`,
+  last: sql`lower(${users.lastName})`,
+  email: sql`lower(${users.email})`,
+  id: sql`${users.id}`,
+};
+
+/** Sort keys, most significant first; a unique key last so pages never overlap or skip. */
+function sortKeys(sort: MemberSort, locale: Locale | undefined, u: UserCols): SQL[] {
+  // users.id breaks name ties: one user is one member per tenant.
+  const name = locale === 'ja' ? [u.last, u.first, u.id] : [u.first, u.last, u.id];
+  switch (sort) {
+    case 'name':
+    case 'status': // by status groups, each by name (walk) or with a status rank in front (search)
+      return name;
+    case 'email':
+      return [u.email]; // unique, case-insensitively
+    case 'created':
+      return [sql`${tenantMembers.createdAt}`, sql`${tenantMembers.id}`];
+  }
+}
+
+const ROW_FIELDS = {
+  memberId: tenantMembers.id,
+  userId: users.id,
+  email: users.email,
+  firstName: users.firstName,
+  lastName: users.lastName,
+  status: tenantMembers.status,
+  isTenantAdmin: tenantMembers.isTenantAdmin,
+  createdAt: tenantMembers.createdAt,
+};
+type PageRow = Omit<MemberListRow, 'orgs'>;
+
+/**
+ * One page of the members an admin scope sees, with the total matching. An `orgId` outside the
+ * scope (or of another tenant, or unknown) throws NotFoundError, like any id the actor may not see.
+ * Org chips list only memberships inside the scope: an org admin never learns other orgs' names.
+ * `cursor` (the member id at the edge of the page the user comes from) makes next/previous cost the
+ * same at any depth; `page` alone uses OFFSET, fine for the first pages. A search ignores the cursor.
+ */
+export async function listMembers(db: Db, scope: AdminScope, query: MemberListQuery = {}): Promise<MemberListResult> {
+  const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(query.pageSize ?? DEFAULT_PAGE_SIZE)));
+  const page = Math.max(1, Math.trunc(query.page ?? 1));
+  if (scope.kind === 'none') {
+    if (query.orgId) throw new NotFoundError('org');
+    return { rows: [], total: 0, page, pageSize };
+  }
+  const tenantId = scope.tenantId;
+  const sort = query.sort ?? 'name';
+  const dir = query.dir === 'desc' ? 'desc' : 'asc';
+
+  // Which members: conditions on tenant_members only (the search is applied by searchPage).
+  const filters: SQL[] = [eq(tenantMembers.tenantId, tenantId)];
+  let orgSet: SQL | null = null; // org ids whose memberships define the population (simple count)
+  if (query.orgId) {
+    const org = await findOrgInScope(db, scope, query.orgId);
+    orgSet = query.includeSubOrgs
+      ? sql`select ${organizations.id} from ${organizations} where ${organizations.tenantId} = ${tenantId} and ${organizations.idPath} like ${`${org.idPath}%`}`
+      : sql`select ${org.id}::uuid`;
+    // Every member of an org in scope is in scope: the org condition replaces the scope test.
+    filters.push(sql`${tenantMembers.id} in (select ${orgMemberships.memberId} from ${orgMemberships} where ${orgMemberships.orgId} in (${orgSet}))`);
+  } else if (scope.kind === 'subtrees') {
+    orgSet = sql`select ${organizations.id} from ${organizations} where ${orgInScope(scope)}`;
+    filters.push(memberInScope(scope));
+  }
+  const narrowed = Boolean(query.status || query.admin);
+  if (query.status) filters.push(eq(tenantMembers.status, query.status));
+  if (query.admin === 'tenant') filters.push(sql`${tenantMembers.isTenantAdmin}`);
+  if (query.admin === 'org') filters.push(isOrgAdminIn(scope));
+  if (query.admin === 'any') filters.push(sql`(${tenantMembers.isTenantAdmin} or ${isOrgAdminIn(scope)})`);
+
+  const qn = normalizeSearch(query.q);
+  const { rows, total } = qn
+    ? await searchPage(db, filters, qn, { sort, dir, locale: query.locale, limit: pageSize, offset: (page - 1) * pageSize })
+    : await walkPage(db, scope, filters, {
+        sort,
+        dir,
+        locale: query.locale,
+        status: query.status,
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+        cursor: query.cursor,
+        count: () => (narrowed ? null : simpleCount(db, tenantId, orgSet)),
+      });
+
+  const chips = await loadOrgChips(db, scope, rows.map((r) => r.memberId));
+  return { rows: rows.map((r) => ({ ...r, orgs: chips.get(r.memberId) ?? [] })), total, page, pageSize };
+}
+
+interface PageSpec {
+  sort: MemberSort;
+  dir: 'asc' | 'desc';
+  locale: Locale | undefined;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * Without a search: walk an index in sort order (an unfiltered first page reads 50 entries). Sorting
+ * by status walks each status group by name, one after the other.
+ */
+async function walkPage(
+  db: Db,
+  scope: AdminScope,
+  filters: SQL[],
+  spec: PageSpec & { status?: MemberStatus; cursor?: MemberListCursor; count: () => Promise<number> | null },
+): Promise<{ rows: PageRow[]; total: number }> {
+  const keys = sortKeys(spec.sort, spec.locale, USER_TABLE);
+  const grouped = spec.sort === 'status' && !spec.status;
+  const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
+
+  // Per-status counts when the offset has to skip whole groups; otherwise one count, in parallel.
+  const byStatus = async () => {
+    const rows = await db
+      .select({ status: tenantMembers.status, n: sql<number>`count(*)::int` })
+      .from(tenantMembers)
+      .where(and(...filters))
+      .groupBy(tenantMembers.status);
+    return new Map(rows.map((r) => [r.status, r.n]));
+  };
+  const sum = (m: Map<MemberStatus, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+  const fetchGroup = (status: MemberStatus | null, dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null) =>
+    db
+      .select(ROW_FIELDS)
+      .from(tenantMembers)
+      .innerJoin(users, eq(users.id, tenantMembers.userId))
+      .where(
+        and(
+          ...filters,
+          status ? eq(tenantMembers.status, status) : undefined,
+          after ? sql`(${sql.join(keys, sql`, `)}) ${dir === 'asc' ? sql`>` : sql`<`} (${sql.join(after, sql`, `)})` : undefined,
+        ),
+      )
+      .orderBy(...keys.map((k) => (dir === 'asc' ? asc(k) : desc(k))))
+      .limit(limit)
+      .offset(offset);
+
+  const cursor = spec.cursor ? await resolveCursor(db, scope, spec.cursor, spec.sort, spec.locale) : null;
+  if (cursor) {
+    const forward = cursor.direction === 'after';
+    const dir = forward ? spec.dir : spec.dir === 'asc' ? 'desc' : 'asc';
+    const order = forward ? groups : [...groups].reverse();
+    const counting = spec.count() ?? byStatus().then(sum);
+    const rows: PageRow[] = [];
+    // Start in the cursor's status group, after the cursor; then the following groups from their start.
+    const start = grouped ? order.indexOf(cursor.status) : 0;
+    for (let i = start; i < order.length && rows.length < spec.limit; i++) {
+      rows.push(...(await fetchGroup(order[i]!, dir, spec.limit - rows.length, 0, i === start ? cursor.keys : null)));
+    }
+    if (!forward) rows.reverse();
+    // An empty page from a cursor (rows removed meanwhile): fall back to the page number.
+    if (rows.length > 0) return { rows, total: await counting };
+  }
+
+  if (!grouped) {
+    const [rows, total] = await Promise.all([fetchGroup(null, spec.dir, spec.limit, spec.offset, null), spec.count() ?? byStatus().then(sum)]);
+    return { rows, total };
+  }
+  const counts = await byStatus();
+  const rows: PageRow[] = [];
+  let skip = spec.offset;
+  for (const status of groups) {
+    const n = counts.get(status!) ?? 0;
+    if (skip >= n) {
+      skip -= n;
+      continue;
+    }
+    rows.push(...(await fetchGroup(status, spec.dir, spec.limit - rows.length, skip, null)));
+    skip = 0;
+    if (rows.length >= spec.limit) break;
+  }
+  return { rows, total: sum(counts) };
+}
+
+/** The count without a status or admin filter: index-only reads, tenant_members is not even needed for an org. */
+async function simpleCount(db: Db, tenantId: string, orgSet: SQL | null): Promise<number> {
+  const [row] = orgSet
+    ? await db.select({ n: sql<number>`count(distinct ${orgMemberships.memberId})::int` }).from(orgMemberships).where(sql`${orgMemberships.orgId} in (${orgSet})`)
+    : await db.select({ n: sql<number>`count(*)::int` }).from(tenantMembers).where(eq(tenantMembers.tenantId, tenantId));
+  return row?.n ?? 0;
+}
+
+/**
+ * With a search: the matching users are found first (a BitmapOr of indexed prefix scans), then
+ * joined, filtered, sorted and counted in one statement. MATERIALIZED keeps PostgreSQL from walking
+ * the name index instead: matches of "山" lie far apart in first-name order.
+ */
+async function searchPage(db: Db, filters: SQL[], qn: string, spec: PageSpec): Promise<{ rows: PageRow[]; total: number }> {
+  const m: UserCols = { first: sql`lower(m.first_name)`, last: sql`lower(m.last_name)`, email: sql`lower(m.email)`, id: sql`m.id` };
+  const keys = sortKeys(spec.sort, spec.locale, m);
+  if (spec.sort === 'status') keys.unshift(sql`array_position(array['active', 'invited', 'deactivated'], ${tenantMembers.status}::text)`);
+  const order = sql.join(
+    keys.map((k) => sql`${k} ${spec.dir === 'desc' ? sql`desc` : sql`asc`}`),
+    sql`, `,
+  );
+  const run = (limit: number, offset: number) =>
+    db.execute<{
+      member_id: string;
+      user_id: string;
+      email: string;
+      first_name: string;
+      last_name: string;
+      status: MemberStatus;
+      is_tenant_admin: boolean;
+      created_at: Date | string;
+      total: number;
+    }>(sql`
+      with m as materialized (
+        select ${users.id} as id, ${users.email} as email, ${users.firstName} as first_name, ${users.lastName} as last_name
+        from ${users} where ${searchCondition(qn)}
+      )
+      select ${tenantMembers.id} as member_id, m.id as user_id, m.email, m.first_name, m.last_name, ${tenantMembers.status} as status,
+             ${tenantMembers.isTenantAdmin} as is_tenant_admin, ${tenantMembers.createdAt} as created_at, count(*) over ()::int as total
+      from m join ${tenantMembers} on ${tenantMembers.userId} = m.id
+      where ${and(...filters)}
+      order by ${order}
+      limit ${limit} offset ${offset}`);
+  const result = await run(spec.limit, spec.offset);
+  // Past the last page: no row carries the total, ask again for the first row.
+  const total = result[0]?.total ?? (spec.offset > 0 ? ((await run(1, 0))[0]?.total ?? 0) : 0);
+  const rows = result.map((r) => ({
+    memberId: r.member_id,
+    userId: r.user_id,
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    status: r.status,
+    isTenantAdmin: r.is_tenant_admin,
+    createdAt: new Date(r.created_at),
+  }));
+  return { rows, total };
+}
+
+/** A cursor row's sort key values (the row must be a member in the scope: a cursor reveals nothing else). */
+async function resolveCursor(db: Db, scope: AdminScope, cursor: MemberListCursor, sort: MemberSort, locale: Locale | undefined) {
+  if (scope.kind === 'none' || !z.uuid().safeParse(cursor.memberId).success) return null;
+  const [row] = await db
+    .select({
+      status: tenantMembers.status,
+      first: sql<string>`lower(${users.firstName})`,
+      last: sql<string>`lower(${users.lastName})`,
+      email: sql<string>`lower(${users.email})`,
+      userId: users.id,
+      createdAt: sql<string>`${tenantMembers.createdAt}::text`, // full microsecond precision
+    })
+    .from(tenantMembers)
+    .innerJoin(users, eq(users.id, tenantMembers.userId))
+    .where(and(eq(tenantMembers.id, cursor.memberId), eq(tenantMembers.tenantId, scope.tenantId), memberInScope(scope)))
+    .limit(1);
+  if (!row) return null;
+  const name = locale === 'ja' ? [row.last, row.first] : [row.first, row.last];
+  const keys = (() => {
+    switch (sort) {
+      case 'name':
+      case 'status':
+        return [sql`${name[0]}::text`, sql`${name[1]}::text`, sql`${row.userId}::uuid`];
+      case 'email':
+        return [sql`${row.email}::text`];
+      case 'created':
+        return [sql`${row.createdAt}::timestamptz`, sql`${cursor.memberId}::uuid`];
+    }
+  })();
+  return { direction: cursor.direction, status: row.status, keys };
+}
+
+/** The org (id, idPath) if it is inside the scope, else NotFoundError. */
+async function findOrgInScope(db: Db, scope: AdminScope, orgId: string) {
+  // A malformed id is an unknown id (and would otherwise be a cast error).
+  if (!z.uuid().safeParse(orgId).success) throw new NotFoundError('org');
+  const [org] = await db
+    .select({ id: organizations.id, idPath: organizations.idPath })
+    .from(organizations)
+    .where(and(eq(organizations.id, orgId), orgInScope(scope)))
+    .limit(1);
+  if (!org) throw new NotFoundError('org');
+  return org;
+}
+
+/** The in-scope memberships of the given members, sorted by path, grouped by member. */
+async function loadOrgChips(db: Db, scope: AdminScope, memberIds: string[]) {
+  const byMember = new Map<string, MemberListRow['orgs']>();
+  if (memberIds.length === 0) return byMember;
+  const rows = await db
+    .select({ memberId: orgMemberships.memberId, id: organizations.id, namePath: organizations.namePath, isAdmin: orgMemberships.isAdmin })
+    .from(orgMemberships)
+    .innerJoin(organizations, eq(organizations.id, orgMemberships.orgId))
+    .where(and(inArray(orgMemberships.memberId, memberIds), orgInScope(scope)))
+    .orderBy(asc(sql`lower(${organizations.namePath})`));
+  for (const { memberId, ...chip } of rows) {
+    const list = byMember.get(memberId) ?? [];
+    list.push(chip);
+    byMember.set(memberId, list);
+  }
+  return byMember;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query string
+
+/** Tolerant: a bad or absent value is simply no filter (a list URL never errors). */
+const zListParams = z.object({
+  q: z.string().catch('').optional(),
+  status: z.enum(MEMBER_STATUSES).optional().catch(undefined),
+  org: z.uuid().optional().catch(undefined),
+  sub: z.literal('1').optional().catch(undefined),
+  admin: z.enum(ADMIN_FILTERS).optional().catch(undefined),
+  sort: z.enum(MEMBER_SORTS).optional().catch(undefined),
+  dir: z.enum(['asc', 'desc']).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(1_000_000).optional().catch(undefined),
+});
+
+export type SearchParams = Record<string, string | string[] | undefined>;
+
+/** A list query from a page's searchParams (q, status, org, sub=1, admin, sort, dir, page); the first value of repeated keys. */
+export function parseMemberListParams(params: SearchParams): MemberListQuery {
+  const first = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+  const p = zListParams.parse(first);
+  return {
+    q: p.q?.trim() || undefined,
+    status: p.status,
+    orgId: p.org,
+    includeSubOrgs: p.sub === '1',
+    admin: p.admin,
+    sort: p.sort ?? 'name',
+    dir: p.dir ?? 'asc',
+    page: p.page ?? 1,
+  };
+}
