@@ -24,6 +24,9 @@ export const users = pgTable(
     index('users_first_name_lower_idx').on(sql`lower(${t.firstName}) text_pattern_ops`),
     index('users_last_name_lower_idx').on(sql`lower(${t.lastName}) text_pattern_ops`),
     index('users_email_lower_pattern_idx').on(sql`lower(${t.email}) text_pattern_ops`),
+    // Member lists sorted by name (given or family name first, by locale): ORDER BY … LIMIT walks these.
+    index('users_first_last_idx').on(sql`lower(${t.firstName})`, sql`lower(${t.lastName})`, t.id),
+    index('users_last_first_idx').on(sql`lower(${t.lastName})`, sql`lower(${t.firstName})`, t.id),
     check('users_email_shape_ck', sql`${t.email} ~ '^[^@[:space:]]+@[^@[:space:]]+$' and length(${t.email}) <= 254`),
     check('users_locale_ck', sql`${t.locale} in ('en', 'ja')`),
     check('users_names_len_ck', sql`length(${t.firstName}) <= 100 and length(${t.lastName}) <= 100`),
@@ -74,6 +77,8 @@ export const tenantMembers = pgTable(
     unique('tenant_members_tenant_id_uq').on(t.tenantId, t.id),
     index('tenant_members_user_idx').on(t.userId),
     index('tenant_members_tenant_status_idx').on(t.tenantId, t.status),
+    // Member lists sorted by date added.
+    index('tenant_members_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     index('tenant_members_tenant_admins_idx').on(t.tenantId).where(sql`${t.isTenantAdmin}`),
     check('tenant_members_status_ck', sql`${t.status} in ('invited', 'active', 'deactivated')`),
   ],
