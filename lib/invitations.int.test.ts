@@ -117,6 +117,8 @@ describe('issueInvitation', () => {
     expect(msg!.idempotencyKey).toBe(`invitation-${issued.invitationId}`);
     expect(msg!.template).toBe('invitation');
     expect((msg!.props as Record<string, string>).registrationUrl).toMatch(/\/register\/[A-Za-z0-9_-]{43}$/);
+    expect((msg!.props as Record<string, string>).inviterName).toBe('Tina Admin');
+    expect((msg!.props as Record<string, string>).recipientName).toBe('Lee Ann');
 
     const audits = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'invitation.send'), eq(auditEvents.targetId, member.memberId)));
     expect(audits).toHaveLength(1);
@@ -251,11 +253,15 @@ describe('completeRegistration', () => {
 
 describe('resend and revoke', () => {
   it('resend makes a new token and the old one stops working', async () => {
-    const { member } = await invite('again@ca.test', { orgs: [{ path: 'CA__India__HR' }] });
+    const { member } = await invite('again@ca.test', { orgs: [{ path: 'CA__India__HR' }], locale: 'ja' });
     const first = await tokenFromEmail('again@ca.test');
-    const resent = await resendInvitation(db, actors.oa!, member.memberId);
+    await db.update(users).set({ firstName: 'Ollie', lastName: 'Admin' }).where(eq(users.id, m.oa!.userId));
+    const resent = await resendInvitation(db, { ...actors.oa!, firstName: 'Ollie', lastName: 'Admin' }, member.memberId);
     expect(resent.emailMessageId).toBeTruthy();
     const second = await tokenFromEmail('again@ca.test');
+    const [email] = await db.select().from(emailMessages).where(eq(emailMessages.id, resent.emailMessageId));
+    // The invitee's locale (ja) orders the inviter's name: family name first.
+    expect((email!.props as Record<string, string>).inviterName).toBe('Admin Ollie');
     expect(second).not.toBe(first);
     expect((await inspectToken(db, first, 'invitation')).status).toBe('revoked');
     expect((await inspectToken(db, second, 'invitation')).status).toBe('valid');

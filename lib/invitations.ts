@@ -93,7 +93,11 @@ async function loadMember(db: Db, memberId: string, lock = false) {
 export interface IssueInvitationInput {
   tenantId: string;
   memberId: string;
-  invitedBy: { userId: string | null; label: string; name: string };
+  /**
+   * `name` as shown in the email; with `person` the name is instead written in the invitee's
+   * locale order (山田 花子 in a Japanese email, Hanako Yamada in an English one).
+   */
+  invitedBy: { userId: string | null; label: string; name: string; person?: { firstName: string; lastName: string } };
   send: boolean;
   importId?: string | null;
 }
@@ -142,8 +146,7 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
     idempotencyKey: `invitation-${invitation.id}`,
     props: {
       tenantName: tenant.name,
-      // Imports run as "system": the tenant's name reads better than that.
-      inviterName: input.invitedBy.name.trim() || tenant.name,
+      inviterName: inviterName(input.invitedBy, locale) || tenant.name,
       recipientName: greetingName(user, locale),
       registrationUrl: appUrl(`/register/${token.raw}`),
       expiresAt: invitation.expiresAt,
@@ -162,8 +165,14 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
   return { invitationId: invitation.id, emailMessageId };
 }
 
+/** The inviter as the email names them; empty for nameless system work (imports), which then signs with the tenant's name. */
+function inviterName(by: IssueInvitationInput['invitedBy'], locale: Locale): string {
+  const person = by.person ? formatPersonName({ firstName: by.person.firstName, lastName: by.person.lastName }, locale).trim() : '';
+  return person || by.name.trim();
+}
+
 function inviterOf(actor: Actor): IssueInvitationInput['invitedBy'] {
-  return { ...auditActor(actor), name: formatPersonName(actor, actor.locale ?? 'en') };
+  return { ...auditActor(actor), name: formatPersonName(actor, actor.locale ?? 'en'), person: { firstName: actor.firstName, lastName: actor.lastName } };
 }
 
 /** Loads the member for 'member.edit' (NotFound/Forbidden otherwise). */

@@ -2,8 +2,9 @@
 
 import { useTranslations } from 'next-intl';
 import type { ReactNode } from 'react';
+import { useFormStatus } from 'react-dom';
 import { ActionForm, type FormAction } from '@/components/forms/action-form';
-import { SubmitButton } from '@/components/forms/fields';
+import { Button } from '@/components/ui/button';
 
 /**
  * One form around the invitations table: row checkboxes (`memberIds`) and two submit buttons whose
@@ -16,16 +17,23 @@ export function InvitationsBulkForm({ action, tenant, canAct, children }: { acti
       {canAct && (
         <div role="group" aria-label={t('bulkLabel')} className="flex flex-wrap items-center gap-2">
           <span className="text-sm text-slate-600">{t('bulkLabel')}</span>
-          <SubmitButton name="op" value="resend" variant="secondary" pendingLabel={t('working')}>
-            {t('resend')}
-          </SubmitButton>
-          <SubmitButton name="op" value="revoke" variant="secondary" pendingLabel={t('working')} className="text-red-700">
-            {t('revoke')}
-          </SubmitButton>
+          <BulkButton op="resend" label={t('resend')} pendingLabel={t('working')} />
+          <BulkButton op="revoke" label={t('revoke')} pendingLabel={t('working')} className="text-red-700" />
         </div>
       )}
       {children}
     </ActionForm>
+  );
+}
+
+/** A submit button naming its operation; only the pressed one says "working". */
+function BulkButton({ op, label, pendingLabel, className }: { op: string; label: string; pendingLabel: string; className?: string }) {
+  const { pending, data } = useFormStatus();
+  const mine = pending && data?.get('op') === op;
+  return (
+    <Button type="submit" name="op" value={op} variant="secondary" className={className} disabled={pending} aria-busy={mine}>
+      {mine ? pendingLabel : label}
+    </Button>
   );
 }
 

@@ -87,7 +87,7 @@ export default async function InvitationsPage({ params, searchParams }: { params
       <Card>
         <InvitationsBulkForm action={bulkInvitationsAction} tenant={slug} canAct={selectable}>
           {list.rows.length === 0 ? (
-            <p className="py-10 text-center text-sm text-slate-500">{state ? t('emptyFiltered', { state: t(`filters.${state}`) }) : t('empty')}</p>
+            <p className="py-10 text-center text-sm text-slate-500">{state ? t(`emptyFiltered.${state}`) : t('empty')}</p>
           ) : (
             <Table caption={t('tableCaption')}>
               <thead>
@@ -117,7 +117,7 @@ export default async function InvitationsPage({ params, searchParams }: { params
                           />
                         )}
                       </Td>
-                      <Td className="font-medium">
+                      <Td className="whitespace-nowrap font-medium">
                         <Link href={`/t/${slug}/users/${row.memberId}`} className="text-brand-700 hover:underline">
                           {name}
                         </Link>
@@ -141,7 +141,7 @@ export default async function InvitationsPage({ params, searchParams }: { params
                       <Td className="whitespace-nowrap tabular-nums">
                         {row.state === 'accepted' ? <span className="text-slate-500">{t('acceptedOn', { date: when(row.usedAt) ?? '' })}</span> : when(row.expiresAt)}
                       </Td>
-                      <Td>
+                      <Td className="whitespace-nowrap">
                         <InvitationStateBadge state={row.state} />
                       </Td>
                     </tr>
