@@ -26,7 +26,7 @@ export async function getAuditLabels(): Promise<AuditLabels> {
   const known = (key: string) => t.has(key);
 
   const value = (key: string, v: unknown): string => {
-    if (v === null || v === undefined) return t('nothing');
+    if (v === null || v === undefined || v === '') return t('nothing');
     if (typeof v === 'boolean') return v ? common('yes') : common('no');
     if (Array.isArray(v)) return v.length === 0 ? t('nothing') : v.map((item) => value(key, item)).join(', ');
     if (typeof v === 'object') {
