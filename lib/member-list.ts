@@ -447,16 +447,26 @@ const zListParams = z.object({
   sort: z.enum(MEMBER_SORTS).optional().catch(undefined),
   dir: z.enum(['asc', 'desc']).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(1_000_000).optional().catch(undefined),
+  after: z.uuid().optional().catch(undefined),
+  before: z.uuid().optional().catch(undefined),
 });
 
 export type SearchParams = Record<string, string | string[] | undefined>;
 
-/** A list query from a page's searchParams (q, status, org, sub=1, admin, sort, dir, page); the first value of repeated keys. */
+/**
+ * A list query from a page's searchParams: q, status, org, sub=1, admin, sort, dir, page, and the
+ * keyset cursor after=/before= (a member id). The first value of a repeated key counts.
+ */
 export function parseMemberListParams(params: SearchParams): MemberListQuery {
   const first = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const p = zListParams.parse(first);
+  const cursor: MemberListCursor | undefined = p.after
+    ? { direction: 'after', memberId: p.after }
+    : p.before
+      ? { direction: 'before', memberId: p.before }
+      : undefined;
   return {
-    q: p.q?.trim() || undefined,
+    q: p.q?.trim().slice(0, 200) || undefined,
     status: p.status,
     orgId: p.org,
     includeSubOrgs: p.sub === '1',
@@ -464,5 +474,15 @@ export function parseMemberListParams(params: SearchParams): MemberListQuery {
     sort: p.sort ?? 'name',
     dir: p.dir ?? 'asc',
     page: p.page ?? 1,
+    cursor,
   };
+}
+
+/** The orgs of a scope (id, path), sorted by path: a parent comes right before its sub-orgs. For the org filter. */
+export async function listScopeOrgs(db: Db, scope: AdminScope): Promise<{ id: string; namePath: string }[]> {
+  return db
+    .select({ id: organizations.id, namePath: organizations.namePath })
+    .from(organizations)
+    .where(orgInScope(scope))
+    .orderBy(asc(sql`lower(${organizations.namePath})`));
 }
