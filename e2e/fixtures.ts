@@ -27,6 +27,10 @@ export interface SeededTenant {
     locale?: 'en' | 'ja';
   }): Promise<string>;
   setStatus(email: string, status: 'active' | 'deactivated'): Promise<void>;
+  /** The tenant member id of a member added with addMember. */
+  memberId(email: string): string;
+  /** The id of an org of this tenant, by name path. */
+  orgId(path: string): string;
 }
 
 /** Each test gets its own tenant (`<ROOT>`, `<ROOT>__India`, `<ROOT>__India__HR`, `<ROOT>__US`) in the e2e database. */
@@ -52,12 +56,13 @@ async function seedTenant(db: Database): Promise<SeededTenant> {
   passwordHash ??= hashPassword(PASSWORD);
   const hash = await passwordHash;
   let counter = 0;
+  const memberIds = new Map<string, string>();
   return {
     slug: tenant.slug,
     name,
     async addMember(options) {
       const email = options.existingEmail ?? `user${++counter}-${suffix}@e2e.example`;
-      await addMember(db, tenant, {
+      const member = await addMember(db, tenant, {
         email,
         firstName: options.firstName ?? 'Test',
         lastName: options.lastName ?? `User ${counter}`,
@@ -67,8 +72,15 @@ async function seedTenant(db: Database): Promise<SeededTenant> {
         orgs: [{ path: options.org ?? name, isAdmin: options.isAdmin }],
         passwordHash: hash,
       });
+      memberIds.set(email, member.memberId);
       return email;
     },
+    memberId(email) {
+      const id = memberIds.get(email);
+      if (!id) throw new Error(`e2e fixture: no member ${email} in ${name}`);
+      return id;
+    },
+    orgId: (path) => tenant.org(path).id,
     async setStatus(email, status) {
       const [user] = await db.select().from(users).where(eq(users.email, email));
       await db.update(tenantMembers).set({ status }).where(and(eq(tenantMembers.tenantId, tenant.id), eq(tenantMembers.userId, user!.id)));
@@ -89,4 +101,22 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
 /** The page's own alert (Next.js also renders a route announcer with role=alert). */
 export function alertIn(page: Page) {
   return page.getByRole('main').getByRole('alert');
+}
+
+/**
+ * Opens the newest email to `to` in the dev mailbox (as the signed-in user of `page`), waiting
+ * for the worker to send it, and returns the href of the link named `linkName` in its HTML.
+ */
+export async function linkFromMailbox(page: Page, to: string, linkName: RegExp): Promise<string> {
+  await expect(async () => {
+    await page.goto(`/dev/mailbox?to=${encodeURIComponent(to)}`);
+    const rows = page.getByRole('table', { name: 'Messages' }).getByRole('row');
+    // Header + at least one message, rendered (the worker renders when it sends).
+    await expect(rows.nth(1).getByRole('cell').nth(4)).toHaveText(/sent|delivered/, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await page.getByRole('table', { name: 'Messages' }).getByRole('row').nth(1).getByRole('link').click();
+  const link = page.frameLocator('iframe[title="Message HTML"]').getByRole('link', { name: linkName });
+  const href = await link.getAttribute('href');
+  if (!href) throw new Error(`no link ${linkName} in the newest email to ${to}`);
+  return href;
 }
