@@ -101,16 +101,21 @@ export function AddUserForm({
         required
         maxLength={254}
         onChange={(e) => setEmail(e.target.value)}
-        hint={t('emailHint', { tenant: tenantName })}
+        hint={
+          // One polite live region: the lookup's outcome is read out when it changes.
+          <span aria-live="polite">
+            {checking ? (
+              t('lookingUp')
+            ) : found ? (
+              <span className={found.alreadyInOrg ? 'font-medium text-amber-700' : 'font-medium text-brand-700'}>
+                {found.alreadyInOrg ? t('alreadyInOrg') : t('existingMember', { tenant: tenantName })}
+              </span>
+            ) : (
+              t('emailHint', { tenant: tenantName })
+            )}
+          </span>
+        }
       />
-      <div aria-live="polite" className="min-h-5 text-sm">
-        {checking && <p className="text-slate-500">{t('lookingUp')}</p>}
-        {!checking && found && (
-          <p className={found.alreadyInOrg ? 'text-amber-700' : 'text-brand-700'}>
-            {found.alreadyInOrg ? t('alreadyInOrg') : t('existingMember', { tenant: tenantName })}
-          </p>
-        )}
-      </div>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">{names}</div>
       <Checkbox label={t('isAdmin')} name="isAdmin" hint={t('isAdminHint')} />
       {services.length > 0 ? (

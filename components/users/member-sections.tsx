@@ -77,13 +77,11 @@ export async function OrganizationsSection({ profile, actions, tenant, scoped }:
                   <Link href={`/t/${tenant.slug}/orgs/${m.orgId}`} className="font-mono text-[13px] text-brand-700 hover:underline">
                     {m.orgPath}
                   </Link>
-                  {m.isLast && profile.memberships.length === 1 && (
-                    <span className="ml-2 text-xs text-slate-400">{t('lastOrg')}</span>
-                  )}
+                  {m.isLast && <div className="mt-0.5 text-xs text-slate-400">{t('lastOrg')}</div>}
                 </Td>
                 <Td>{m.isAdmin ? <Badge tone="brand">{t('admin')}</Badge> : <span className="text-slate-500">{t('member')}</span>}</Td>
                 <Td className="pr-5">
-                  <div className="flex flex-wrap items-start justify-end gap-2">
+                  <div className="flex flex-wrap items-start justify-end gap-2 [&_form>button]:whitespace-nowrap">
                     {m.can.setAdmin && (
                       <ActionForm
                         action={actions.setMembershipAdmin}
@@ -147,11 +145,14 @@ export async function StatusSection({ profile, actions, tenant }: SectionProps) 
     <Card title={t('title')}>
       <div className="space-y-4">
         <div className="flex items-start gap-2">
-          <MemberStatusBadge status={profile.status} />
-          <p className="text-sm text-slate-600">{t(profile.status, { tenant: tenant.name })}</p>
+          <span className="shrink-0 whitespace-nowrap">
+            <MemberStatusBadge status={profile.status} />
+          </span>
+          <p className="text-sm text-slate-600">{t(`descriptions.${profile.status}`, { tenant: tenant.name })}</p>
         </div>
         {profile.isLastActiveTenantAdmin && <p className="text-xs text-amber-700">{t('lastTenantAdmin')}</p>}
         {profile.isSelf && <p className="text-xs text-slate-500">{t('self')}</p>}
+        {!profile.isSelf && !can.edit && <p className="text-xs text-slate-500">{t('limited')}</p>}
         {(can.deactivate || can.reactivate) && (
           <ActionForm
             action={actions.setStatus}

@@ -96,7 +96,8 @@ export default async function UserPage({ params, searchParams }: Params) {
   const notice = NOTICES.find((n) => n === query.notice) as Notice | undefined;
   const org = notice ? await noticeOrg(actor, query.org) : '';
   const sections = { profile, actions: ACTIONS, tenant: { slug: tenant.slug, name: tenant.name } };
-  const initials = (hasName ? [profile.user.firstName, profile.user.lastName] : [profile.user.email])
+  const nameParts = locale === 'ja' ? [profile.user.lastName, profile.user.firstName] : [profile.user.firstName, profile.user.lastName];
+  const initials = (hasName ? nameParts.filter(Boolean) : [profile.user.email])
     .map((s) => [...s.trim()][0] ?? '')
     .join('')
     .toUpperCase();
