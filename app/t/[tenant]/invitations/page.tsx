@@ -58,7 +58,8 @@ export default async function InvitationsPage({ params, searchParams }: { params
     const str = qs.toString();
     return str ? `${base}?${str}` : base;
   };
-  const when = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: 'medium', timeStyle: 'short' }) : null);
+  // Compact dates keep the seven columns on one screen (11/22/26, 3:58 AM · 2026/11/22 3:58).
+  const when = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: 'short', timeStyle: 'short' }) : null);
   const selectable = list.rows.some((r) => r.memberStatus === 'invited');
   const tabs: (InvitationFilter | undefined)[] = [undefined, ...INVITATION_FILTERS];
 
@@ -138,8 +139,17 @@ export default async function InvitationsPage({ params, searchParams }: { params
                         )}
                       </Td>
                       <Td className="whitespace-nowrap tabular-nums">{when(row.sentAt) ?? <span className="text-slate-400">{t('notSent')}</span>}</Td>
-                      <Td className="whitespace-nowrap tabular-nums">
-                        {row.state === 'accepted' ? <span className="text-slate-500">{t('acceptedOn', { date: when(row.usedAt) ?? '' })}</span> : when(row.expiresAt)}
+                      <Td className="tabular-nums">
+                        {row.state === 'accepted' ? (
+                          <span className="text-slate-500">
+                            {t('acceptedOn')}
+                            <span className="block whitespace-nowrap">{when(row.usedAt)}</span>
+                          </span>
+                        ) : row.state === 'revoked' ? (
+                          <span className="text-slate-400">—</span>
+                        ) : (
+                          <span className="whitespace-nowrap">{when(row.expiresAt)}</span>
+                        )}
                       </Td>
                       <Td className="whitespace-nowrap">
                         <InvitationStateBadge state={row.state} />
