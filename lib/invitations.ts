@@ -9,7 +9,7 @@ import { auditActor, recordAudit, type AuditEntry } from '@/lib/audit';
 import { type AdminScope, authorize, memberInScope, orgInScope } from '@/lib/authz';
 import { sendEmail } from '@/lib/email/send';
 import { env } from '@/lib/env';
-import { DomainError } from '@/lib/errors';
+import { DomainError, NotFoundError } from '@/lib/errors';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { checkPasswordRules, hashPassword, verifyPassword } from '@/lib/passwords';
 
@@ -109,7 +109,7 @@ export interface IssueInvitationInput {
 export async function issueInvitation(db: Db, input: IssueInvitationInput): Promise<{ invitationId: string; emailMessageId: string | null }> {
   // The member row lock serialises concurrent resends: exactly one invitation stays open.
   const loaded = await loadMember(db, input.memberId, true);
-  if (!loaded || loaded.member.tenantId !== input.tenantId) throw new DomainError('not_found', 'notFound', { what: 'member' });
+  if (!loaded || loaded.member.tenantId !== input.tenantId) throw new NotFoundError('member');
   const { member, user, tenant, orgIdPaths } = loaded;
   if (member.status !== 'invited') throw new DomainError('not_invited', 'invitations.notInvited');
 
