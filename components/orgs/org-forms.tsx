@@ -16,13 +16,14 @@ export interface OrgOption {
 }
 
 /** The email-notifications checkbox, keeping what the user chose after a failed submit. */
-function EmailNotifications({ defaultChecked }: { defaultChecked: boolean }) {
+function EmailNotifications({ form, defaultChecked }: { form: string; defaultChecked: boolean }) {
   const t = useTranslations('orgs.fields');
   const state = useFormResult();
   const checked = state.status === 'error' ? state.values.emailNotifications === 'on' : defaultChecked;
   return (
     <Checkbox
       key={state.status === 'error' ? state.at : 'initial'}
+      id={`${form}-emailNotifications`}
       name="emailNotifications"
       label={t('emailNotifications')}
       hint={t('emailNotificationsHint')}
@@ -31,20 +32,21 @@ function EmailNotifications({ defaultChecked }: { defaultChecked: boolean }) {
   );
 }
 
-function NameAndDescription({ name, description, nameDisabledHint }: { name?: string; description?: string; nameDisabledHint?: string }) {
+/** `form` prefixes the ids: one page holds several of these forms, and labels must find their own input. */
+function NameAndDescription({ form, name, description, nameDisabledHint }: { form: string; name?: string; description?: string; nameDisabledHint?: string }) {
   const t = useTranslations('orgs.fields');
   return (
     <>
       {nameDisabledHint ? (
         <>
           {/* The root's name is the tenant's: shown, not editable, and posted unchanged. */}
-          <Field label={t('name')} name="name-display" defaultValue={name} disabled hint={nameDisabledHint} />
+          <Field id={`${form}-name`} label={t('name')} name="name-display" defaultValue={name} disabled hint={nameDisabledHint} />
           <input type="hidden" name="name" value={name} />
         </>
       ) : (
-        <Field label={t('name')} name="name" defaultValue={name} required maxLength={64} autoComplete="off" hint={t('nameHint')} />
+        <Field id={`${form}-name`} label={t('name')} name="name" defaultValue={name} required maxLength={64} autoComplete="off" hint={t('nameHint')} />
       )}
-      <TextArea label={t('description')} name="description" defaultValue={description} maxLength={1000} hint={t('descriptionHint')} />
+      <TextArea id={`${form}-description`} label={t('description')} name="description" defaultValue={description} maxLength={1000} hint={t('descriptionHint')} />
     </>
   );
 }
@@ -65,10 +67,10 @@ export function CreateOrgForm({
 }) {
   const t = useTranslations('orgs');
   return (
-    <ActionForm action={action} tenant={tenant} hidden={parentId ? { parentId } : undefined} aria-label={t('create.title')}>
-      {parents && <Select label={t('fields.parent')} name="parentId" options={parents} defaultValue={defaultParentId} />}
-      <NameAndDescription />
-      <EmailNotifications defaultChecked />
+    <ActionForm action={action} tenant={tenant} hidden={parentId ? { parentId } : undefined} aria-label={parentId ? t('createChild.title') : t('create.title')}>
+      {parents && <Select id="create-parentId" label={t('fields.parent')} name="parentId" options={parents} defaultValue={defaultParentId} />}
+      <NameAndDescription form="create" />
+      <EmailNotifications form="create" defaultChecked />
       <SubmitButton pendingLabel={t('create.pending')}>{t('create.submit')}</SubmitButton>
     </ActionForm>
   );
@@ -86,8 +88,8 @@ export function EditOrgForm({
   const t = useTranslations('orgs');
   return (
     <ActionForm action={action} tenant={tenant} hidden={{ orgId: org.id }} aria-label={t('edit.title')}>
-      <NameAndDescription name={org.name} description={org.description} nameDisabledHint={org.isRoot ? t('edit.rootNameHint') : undefined} />
-      <EmailNotifications defaultChecked={org.emailNotifications} />
+      <NameAndDescription form="edit" name={org.name} description={org.description} nameDisabledHint={org.isRoot ? t('edit.rootNameHint') : undefined} />
+      <EmailNotifications form="edit" defaultChecked={org.emailNotifications} />
       <SubmitButton pendingLabel={t('pending')}>{t('edit.submit')}</SubmitButton>
     </ActionForm>
   );
@@ -97,7 +99,7 @@ export function MoveOrgForm({ action, tenant, orgId, targets }: { action: FormAc
   const t = useTranslations('orgs');
   return (
     <ActionForm action={action} tenant={tenant} hidden={{ orgId }} aria-label={t('move.title')}>
-      <Select label={t('fields.newParent')} name="parentId" options={[{ value: '', label: t('move.choose') }, ...targets]} defaultValue="" />
+      <Select id="move-parentId" label={t('fields.newParent')} name="parentId" options={[{ value: '', label: t('move.choose') }, ...targets]} defaultValue="" />
       <SubmitButton variant="secondary" pendingLabel={t('pending')}>
         {t('move.submit')}
       </SubmitButton>

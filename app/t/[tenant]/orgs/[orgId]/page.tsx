@@ -9,7 +9,7 @@ import { AppShell } from '@/components/shell/app-shell';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
-import { ButtonLink } from '@/components/ui/button';
+import { Button, ButtonLink } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { Table, Td, Th } from '@/components/ui/table';
@@ -91,8 +91,9 @@ export default async function OrgPage({ params, searchParams }: Props) {
         </div>
       )}
 
-      <div className="grid gap-6 lg:grid-cols-3">
-        <div className="space-y-6 lg:col-span-2">
+      {/* The management column exists for tenant admins only; org admins read the page full width. */}
+      <div className={isTenantAdmin ? 'grid gap-6 lg:grid-cols-3' : ''}>
+        <div className={isTenantAdmin ? 'space-y-6 lg:col-span-2' : 'space-y-6'}>
           <Card title={t('details.title')}>
             <dl className="grid grid-cols-1 gap-x-6 gap-y-4 text-sm sm:grid-cols-2">
               <Detail label={t('details.name')}>{org.name}</Detail>
@@ -174,14 +175,16 @@ export default async function OrgPage({ params, searchParams }: Props) {
         {isTenantAdmin && (
           <div className="space-y-6">
             <Card title={t('edit.title')}>
+              {/* Each form is keyed on what OTHER forms change, so a message that went stale (a path) disappears. */}
               <EditOrgForm
+                key={org.parentId ?? 'root'}
                 action={updateOrgAction}
                 tenant={tenant.slug}
                 org={{ id: org.id, name: org.name, description: org.description, emailNotifications: org.emailNotifications, isRoot }}
               />
             </Card>
             <Card title={t('createChild.title')} description={t('createChild.description', { path: org.namePath })}>
-              <CreateOrgForm action={createOrgAction} tenant={tenant.slug} parentId={org.id} />
+              <CreateOrgForm key={org.namePath} action={createOrgAction} tenant={tenant.slug} parentId={org.id} />
             </Card>
             <Card title={t('move.title')} description={isRoot ? undefined : t('move.description', { parent: parent?.namePath ?? '' })}>
               {isRoot ? (
@@ -189,7 +192,7 @@ export default async function OrgPage({ params, searchParams }: Props) {
               ) : targets.length === 0 ? (
                 <p className="text-sm text-slate-500">{t('move.none')}</p>
               ) : (
-                <MoveOrgForm action={moveOrgAction} tenant={tenant.slug} orgId={org.id} targets={targets.map((n) => ({ value: n.id, label: n.namePath }))} />
+                <MoveOrgForm key={org.name} action={moveOrgAction} tenant={tenant.slug} orgId={org.id} targets={targets.map((n) => ({ value: n.id, label: n.namePath }))} />
               )}
             </Card>
             <Card title={t('delete.title')} description={isRoot ? undefined : t('delete.description')}>
@@ -197,16 +200,23 @@ export default async function OrgPage({ params, searchParams }: Props) {
                 <p className="text-sm text-slate-500">{t('delete.root')}</p>
               ) : (
                 <div className="space-y-3">
-                  {(org.childCount > 0 || org.memberCount > 0) && (
-                    <p className="text-sm text-amber-800">
-                      {te(org.childCount > 0 && org.memberCount > 0 ? 'deleteBlockedBoth' : org.childCount > 0 ? 'deleteBlockedChildren' : 'deleteBlockedMembers', {
-                        name: org.namePath,
-                        children: org.childCount,
-                        members: org.memberCount,
-                      })}
-                    </p>
+                  {org.childCount > 0 || org.memberCount > 0 ? (
+                    // What blocks it, up front; the action says the same if the page was stale.
+                    <>
+                      <p className="text-sm text-amber-800">
+                        {te(org.childCount > 0 && org.memberCount > 0 ? 'deleteBlockedBoth' : org.childCount > 0 ? 'deleteBlockedChildren' : 'deleteBlockedMembers', {
+                          name: org.namePath,
+                          children: org.childCount,
+                          members: org.memberCount,
+                        })}
+                      </p>
+                      <Button variant="danger" disabled className="opacity-50">
+                        {t('delete.button')}
+                      </Button>
+                    </>
+                  ) : (
+                    <DeleteOrgForm action={deleteOrgAction} tenant={tenant.slug} orgId={org.id} path={org.namePath} />
                   )}
-                  <DeleteOrgForm action={deleteOrgAction} tenant={tenant.slug} orgId={org.id} path={org.namePath} />
                 </div>
               )}
             </Card>
