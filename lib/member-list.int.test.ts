@@ -1,10 +1,11 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { adminScope, type AdminScope } from '@/lib/authz';
 import { NotFoundError } from '@/lib/errors';
 import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
-import { listMembers, MEMBER_SORTS, type MemberListQuery } from './member-list';
+import { listMembers, MEMBER_SORTS, SEARCH_COUNT_CAP, type MemberListQuery, type MemberListRow } from './member-list';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -158,6 +159,10 @@ describe('listMembers: filters, sort and paging', () => {
     expect(statuses).toEqual([...Array(CA_ALL.length - 2).fill('active'), 'invited', 'deactivated']);
     const created = (await list(tenantScope, { sort: 'created' })).rows.map((r) => r.createdAt.getTime());
     expect(created).toEqual([...created].sort((a, b) => a - b));
+    // A search returns the same row shape (dates included) as the plain list.
+    const [viaSearch] = (await list(tenantScope, { q: 'ravi' })).rows;
+    const [viaList] = (await list(tenantScope, { orgId: ca.org('CA__India__HR').id })).rows;
+    expect(viaSearch).toEqual(viaList);
   });
 
   it('pages with totals; page numbers and cursors give the same pages for every sort', async () => {
@@ -260,5 +265,75 @@ describe('listMembers: org administrator scope', () => {
     const { keys, rows } = await list(otherScope);
     expect(keys.sort()).toEqual(['otherJohn', 'otherTaro']);
     expect(rows.flatMap((r) => r.orgs.map((o) => o.namePath))).toEqual(['Other__Sales', 'Other__Sales']);
+  });
+});
+
+describe('listMembers: broad searches (more than SEARCH_COUNT_CAP matches)', () => {
+  let big: TenantFixture;
+  let bigScope: AdminScope;
+  // 1,100 "Alpha" members sort first in English order; 1,100 "山…" members sort after every Latin name.
+  const N = SEARCH_COUNT_CAP + 100;
+
+  beforeAll(async () => {
+    big = await createTenantFixture(db, { slug: 'big', orgPaths: ['Big__Unit'] });
+    const admin = await addMember(db, big, { email: 'admin@big.example', firstName: 'Zed', lastName: 'Admin', isTenantAdmin: true, orgs: [{ path: 'Big' }] });
+    await db.execute(sql`
+      with u as (
+        insert into users (email, first_name, last_name, password_hash)
+        select 'p' || i || '@big.example', case when i <= ${N} then 'Alpha' || lpad(i::text, 5, '0') else '太郎' || i end,
+               case when i <= ${N} then 'Person' else '山' || (i % 7) end, 'x'
+        from generate_series(1, ${2 * N}) as i
+        returning id
+      ), m as (
+        insert into tenant_members (tenant_id, user_id, status) select ${big.id}::uuid, id, 'active' from u returning id
+      )
+      insert into org_memberships (tenant_id, org_id, member_id) select ${big.id}::uuid, ${big.org('Big__Unit').id}::uuid, id from m`);
+    bigScope = await adminScope(db, await actorFor(db, admin.userId, big));
+  });
+
+  /** The expected order, computed here from every match. */
+  async function expected(q: (r: MemberListRow) => boolean, key: (r: MemberListRow) => string) {
+    const all = (await listMembers(db, bigScope, { pageSize: 200, page: 1 })).total;
+    const rows: MemberListRow[] = [];
+    for (let page = 1; page <= Math.ceil(all / 200); page++) rows.push(...(await listMembers(db, bigScope, { pageSize: 200, page, sort: 'created' })).rows);
+    return rows.filter(q).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+  const enKey = (r: MemberListRow) => `${r.firstName.toLowerCase()}\u0000${r.lastName.toLowerCase()}\u0000${r.userId}`;
+
+  it('pages through dense matches without counting them all, by number and by cursor', async () => {
+    const want = await expected((r) => r.firstName.toLowerCase().startsWith('alpha'), enKey);
+    expect(want).toHaveLength(N);
+    const first = await listMembers(db, bigScope, { q: 'alp', pageSize: 50 });
+    expect(first).toMatchObject({ total: SEARCH_COUNT_CAP, totalIsLowerBound: true });
+    expect(first.rows.map((r) => r.memberId)).toEqual(want.slice(0, 50).map((r) => r.memberId));
+    const third = await listMembers(db, bigScope, { q: 'alp', pageSize: 50, page: 3 });
+    expect(third.rows.map((r) => r.memberId)).toEqual(want.slice(100, 150).map((r) => r.memberId));
+    const next = await listMembers(db, bigScope, { q: 'alp', pageSize: 50, page: 4, cursor: { direction: 'after', memberId: third.rows.at(-1)!.memberId } });
+    expect(next.rows.map((r) => r.memberId)).toEqual(want.slice(150, 200).map((r) => r.memberId));
+    const back = await listMembers(db, bigScope, { q: 'alp', pageSize: 50, page: 2, cursor: { direction: 'before', memberId: third.rows[0]!.memberId } });
+    expect(back.rows.map((r) => r.memberId)).toEqual(want.slice(50, 100).map((r) => r.memberId));
+  });
+
+  it('collects matches that sort far from the start, exactly counted', async () => {
+    const want = await expected((r) => r.lastName.startsWith('山'), enKey);
+    expect(want).toHaveLength(N);
+    // A small page makes the walk's budget run out among the 1,100 Latin names first.
+    const page = await listMembers(db, bigScope, { q: '山', pageSize: 10, page: 2, locale: 'en' });
+    expect(page).toMatchObject({ total: N, totalIsLowerBound: false });
+    expect(page.rows.map((r) => r.memberId)).toEqual(want.slice(10, 20).map((r) => r.memberId));
+    // With a larger page the walk's budget reaches past the Latin names: walked, not counted.
+    const jaKey = (r: MemberListRow) => `${r.lastName.toLowerCase()}\u0000${r.firstName.toLowerCase()}\u0000${r.userId}`;
+    const wantJa = await expected((r) => r.lastName.startsWith('山'), jaKey);
+    const ja = await listMembers(db, bigScope, { q: '山', pageSize: 50, locale: 'ja' });
+    expect(ja).toMatchObject({ total: SEARCH_COUNT_CAP, totalIsLowerBound: true });
+    expect(ja.rows.map((r) => r.memberId)).toEqual(wantJa.slice(0, 50).map((r) => r.memberId));
+  });
+
+  it('sorts a broad search by status or email as well', async () => {
+    const byStatus = await listMembers(db, bigScope, { q: 'alp', sort: 'status', pageSize: 5 });
+    expect(byStatus.rows).toHaveLength(5);
+    const byEmail = await listMembers(db, bigScope, { q: 'p1', sort: 'email', dir: 'desc', pageSize: 5 });
+    const emails = byEmail.rows.map((r) => r.email);
+    expect(emails).toEqual([...emails].sort().reverse());
   });
 });

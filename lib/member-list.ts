@@ -63,7 +63,9 @@ export interface MemberListRow {
 
 export interface MemberListResult {
   rows: MemberListRow[];
+  /** Rows matching; with `totalIsLowerBound`, more than this many match (a broad search is not counted to the end). */
   total: number;
+  totalIsLowerBound: boolean;
   /** The page and page size actually used (clamped). */
   page: number;
   pageSize: number;
@@ -93,13 +95,15 @@ export function leadingNameCandidates(qn: string): string[] {
   return [...out];
 }
 
+const USER_COLUMNS = { email: sql`${users.email}`, first: sql`${users.firstName}`, last: sql`${users.lastName}` };
+
 /** SQL: the user matches the normalized search text (every branch can use an index on users). */
-function searchCondition(qn: string): SQL {
+function searchCondition(qn: string, cols: { email: SQL; first: SQL; last: SQL } = USER_COLUMNS): SQL {
   const prefix = `${escapeLike(qn)}%`;
-  const first = sql`lower(${users.firstName})`;
-  const last = sql`lower(${users.lastName})`;
+  const first = sql`lower(${cols.first})`;
+  const last = sql`lower(${cols.last})`;
   const branches: SQL[] = [
-    sql`lower(${users.email}) like ${prefix}`,
+    sql`lower(${cols.email}) like ${prefix}`,
     sql`${first} like ${prefix}`,
     sql`${last} like ${prefix}`,
   ];
@@ -154,9 +158,11 @@ function sortKeys(sort: MemberSort, locale: Locale | undefined, u: UserCols): SQ
     case 'email':
       return [u.email]; // unique, case-insensitively
     case 'created':
-      return [sql`${tenantMembers.createdAt}`, sql`${tenantMembers.id}`];
+      return [TM_CREATED, TM_ID];
   }
 }
+const TM_CREATED = sql`${tenantMembers.createdAt}`;
+const TM_ID = sql`${tenantMembers.id}`;
 
 const ROW_FIELDS = {
   memberId: tenantMembers.id,
@@ -169,6 +175,7 @@ const ROW_FIELDS = {
   createdAt: tenantMembers.createdAt,
 };
 type PageRow = Omit<MemberListRow, 'orgs'>;
+type PageResult = { rows: PageRow[]; total: number; totalIsLowerBound?: boolean };
 
 /**
  * One page of the members an admin scope sees, with the total matching. An `orgId` outside the
@@ -182,7 +189,7 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
   const page = Math.max(1, Math.trunc(query.page ?? 1));
   if (scope.kind === 'none') {
     if (query.orgId) throw new NotFoundError('org');
-    return { rows: [], total: 0, page, pageSize };
+    return { rows: [], total: 0, totalIsLowerBound: false, page, pageSize };
   }
   const tenantId = scope.tenantId;
   const sort = query.sort ?? 'name';
@@ -209,8 +216,8 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
   if (query.admin === 'any') filters.push(sql`(${tenantMembers.isTenantAdmin} or ${isOrgAdminIn(scope)})`);
 
   const qn = normalizeSearch(query.q);
-  const { rows, total } = qn
-    ? await searchPage(db, filters, qn, { sort, dir, locale: query.locale, limit: pageSize, offset: (page - 1) * pageSize })
+  const { rows, total, totalIsLowerBound = false }: PageResult = qn
+    ? await searchPage(db, scope, filters, qn, { sort, dir, locale: query.locale, limit: pageSize, offset: (page - 1) * pageSize, cursor: query.cursor })
     : await walkPage(db, scope, filters, {
         sort,
         dir,
@@ -223,7 +230,7 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
       });
 
   const chips = await loadOrgChips(db, scope, rows.map((r) => r.memberId));
-  return { rows: rows.map((r) => ({ ...r, orgs: chips.get(r.memberId) ?? [] })), total, page, pageSize };
+  return { rows: rows.map((r) => ({ ...r, orgs: chips.get(r.memberId) ?? [] })), total, totalIsLowerBound, page, pageSize };
 }
 
 interface PageSpec {
@@ -248,16 +255,12 @@ async function walkPage(
   const grouped = spec.sort === 'status' && !spec.status;
   const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
 
-  // Per-status counts when the offset has to skip whole groups; otherwise one count, in parallel.
-  const byStatus = async () => {
-    const rows = await db
-      .select({ status: tenantMembers.status, n: sql<number>`count(*)::int` })
-      .from(tenantMembers)
-      .where(and(...filters))
-      .groupBy(tenantMembers.status);
-    return new Map(rows.map((r) => [r.status, r.n]));
+  // The total runs beside the page's queries. A group's own size is needed only when an offset skips it whole.
+  const countWhere = async (...extra: SQL[]) => {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tenantMembers).where(and(...filters, ...extra));
+    return row?.n ?? 0;
   };
-  const sum = (m: Map<MemberStatus, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const counting = spec.count() ?? countWhere();
 
   const fetchGroup = (status: MemberStatus | null, dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null) =>
     db
@@ -280,7 +283,6 @@ async function walkPage(
     const forward = cursor.direction === 'after';
     const dir = forward ? spec.dir : spec.dir === 'asc' ? 'desc' : 'asc';
     const order = forward ? groups : [...groups].reverse();
-    const counting = spec.count() ?? byStatus().then(sum);
     const rows: PageRow[] = [];
     // Start in the cursor's status group, after the cursor; then the following groups from their start.
     const start = grouped ? order.indexOf(cursor.status) : 0;
@@ -293,23 +295,20 @@ async function walkPage(
   }
 
   if (!grouped) {
-    const [rows, total] = await Promise.all([fetchGroup(null, spec.dir, spec.limit, spec.offset, null), spec.count() ?? byStatus().then(sum)]);
+    const [rows, total] = await Promise.all([fetchGroup(null, spec.dir, spec.limit, spec.offset, null), counting]);
     return { rows, total };
   }
-  const counts = await byStatus();
+  // Group by group: a group that yields rows was reached; one that yields none was skipped whole,
+  // and only then is its size needed (never on the first pages).
   const rows: PageRow[] = [];
   let skip = spec.offset;
   for (const status of groups) {
-    const n = counts.get(status!) ?? 0;
-    if (skip >= n) {
-      skip -= n;
-      continue;
-    }
-    rows.push(...(await fetchGroup(status, spec.dir, spec.limit - rows.length, skip, null)));
-    skip = 0;
+    const got = await fetchGroup(status, spec.dir, spec.limit - rows.length, skip, null);
+    rows.push(...got);
     if (rows.length >= spec.limit) break;
+    skip = got.length > 0 || skip === 0 ? 0 : Math.max(0, skip - (await countWhere(eq(tenantMembers.status, status!))));
   }
-  return { rows, total: sum(counts) };
+  return { rows, total: await counting };
 }
 
 /** The count without a status or admin filter: index-only reads, tenant_members is not even needed for an org. */
@@ -320,55 +319,118 @@ async function simpleCount(db: Db, tenantId: string, orgSet: SQL | null): Promis
   return row?.n ?? 0;
 }
 
+/** A search matching more members than this is not counted to the end ("more than 1,000 match"). */
+export const SEARCH_COUNT_CAP = 1000;
+
 /**
- * With a search: the matching users are found first (a BitmapOr of indexed prefix scans), then
- * joined, filtered, sorted and counted in one statement. MATERIALIZED keeps PostgreSQL from walking
- * the name index instead: matches of "山" lie far apart in first-name order.
+ * With a search, in up to three steps, each cheap where the previous one gives up:
+ * 1. collect the matches (a BitmapOr of indexed prefix scans on users), at most SEARCH_COUNT_CAP + 1:
+ *    most searches end here, sorted and exactly counted in one statement;
+ * 2. a broad search ("m") walks the sort order's index and keeps the matches, within a budget of
+ *    rows: dense matches fill a page after a few hundred rows;
+ * 3. matches that lie far from the start of the order ("山" among given names: every kanji name
+ *    sorts after every Latin one) are collected and sorted whole.
  */
-async function searchPage(db: Db, filters: SQL[], qn: string, spec: PageSpec): Promise<{ rows: PageRow[]; total: number }> {
-  const m: UserCols = { first: sql`lower(m.first_name)`, last: sql`lower(m.last_name)`, email: sql`lower(m.email)`, id: sql`m.id` };
-  const keys = sortKeys(spec.sort, spec.locale, m);
-  if (spec.sort === 'status') keys.unshift(sql`array_position(array['active', 'invited', 'deactivated'], ${tenantMembers.status}::text)`);
-  const order = sql.join(
+async function searchPage(
+  db: Db,
+  scope: AdminScope,
+  filters: SQL[],
+  qn: string,
+  spec: PageSpec & { cursor?: MemberListCursor },
+): Promise<PageResult> {
+  const narrow = await matchedSet(db, filters, qn, spec, SEARCH_COUNT_CAP + 1);
+  if (narrow.total <= SEARCH_COUNT_CAP) return narrow;
+  if (spec.sort !== 'status') {
+    const rows = await walkMatches(db, scope, filters, qn, spec);
+    if (rows.length === spec.limit) return { rows, total: SEARCH_COUNT_CAP, totalIsLowerBound: true };
+  }
+  return matchedSet(db, filters, qn, spec, null);
+}
+
+/** The page's rows as the search statements name them. */
+const PAGE_COLUMNS = sql.raw(
+  `m.member_id as "memberId", m.user_id as "userId", m.email, m.first_name as "firstName", m.last_name as "lastName", m.status,
+   m.is_tenant_admin as "isTenantAdmin", extract(epoch from m.created_at)::float8 * 1000 as "createdAt"`,
+);
+const MATCH_COLUMNS = sql`${tenantMembers.id} as member_id, ${users.id} as user_id, ${users.email} as email, ${users.firstName} as first_name,
+  ${users.lastName} as last_name, ${tenantMembers.status}::text as status, ${tenantMembers.isTenantAdmin} as is_tenant_admin,
+  ${tenantMembers.createdAt} as created_at`;
+type RawRow = Omit<PageRow, 'createdAt'> & { createdAt: number };
+const toPageRow = ({ createdAt, memberId, userId, email, firstName, lastName, status, isTenantAdmin }: RawRow): PageRow => ({
+  memberId,
+  userId,
+  email,
+  firstName,
+  lastName,
+  status,
+  isTenantAdmin,
+  createdAt: new Date(createdAt),
+});
+
+/** Sort keys over the matched set `m` (not the tables). */
+function matchedKeys(spec: PageSpec): SQL {
+  const m: UserCols = { first: sql`lower(m.first_name)`, last: sql`lower(m.last_name)`, email: sql`lower(m.email)`, id: sql`m.user_id` };
+  const keys = sortKeys(spec.sort, spec.locale, m).map((k) => (k === TM_CREATED ? sql`m.created_at` : k === TM_ID ? sql`m.member_id` : k));
+  if (spec.sort === 'status') keys.unshift(sql`array_position(array['active', 'invited', 'deactivated'], m.status)`);
+  return sql.join(
     keys.map((k) => sql`${k} ${spec.dir === 'desc' ? sql`desc` : sql`asc`}`),
     sql`, `,
   );
+}
+
+/**
+ * Every match (or the first `cap`), then sorted, paged and counted in one pass. MATERIALIZED keeps
+ * PostgreSQL from walking a name index in sort order instead (step 2 does that, within a budget).
+ */
+async function matchedSet(db: Db, filters: SQL[], qn: string, spec: PageSpec, cap: number | null) {
   const run = (limit: number, offset: number) =>
-    db.execute<{
-      member_id: string;
-      user_id: string;
-      email: string;
-      first_name: string;
-      last_name: string;
-      status: MemberStatus;
-      is_tenant_admin: boolean;
-      created_at: Date | string;
-      total: number;
-    }>(sql`
+    db.execute<RawRow & { total: number }>(sql`
       with m as materialized (
-        select ${users.id} as id, ${users.email} as email, ${users.firstName} as first_name, ${users.lastName} as last_name
-        from ${users} where ${searchCondition(qn)}
+        select ${MATCH_COLUMNS}
+        from ${users} join ${tenantMembers} on ${tenantMembers.userId} = ${users.id}
+        where ${searchCondition(qn)} and ${and(...filters)}
+        ${cap === null ? sql`` : sql`limit ${cap}`}
       )
-      select ${tenantMembers.id} as member_id, m.id as user_id, m.email, m.first_name, m.last_name, ${tenantMembers.status} as status,
-             ${tenantMembers.isTenantAdmin} as is_tenant_admin, ${tenantMembers.createdAt} as created_at, count(*) over ()::int as total
-      from m join ${tenantMembers} on ${tenantMembers.userId} = m.id
-      where ${and(...filters)}
-      order by ${order}
+      select ${PAGE_COLUMNS}, count(*) over ()::int as total
+      from m
+      order by ${matchedKeys(spec)}
       limit ${limit} offset ${offset}`);
   const result = await run(spec.limit, spec.offset);
-  // Past the last page: no row carries the total, ask again for the first row.
+  // Past the last page no row carries the total: ask for the first row.
   const total = result[0]?.total ?? (spec.offset > 0 ? ((await run(1, 0))[0]?.total ?? 0) : 0);
-  const rows = result.map((r) => ({
-    memberId: r.member_id,
-    userId: r.user_id,
-    email: r.email,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    status: r.status,
-    isTenantAdmin: r.is_tenant_admin,
-    createdAt: new Date(r.created_at),
-  }));
-  return { rows, total };
+  return { rows: result.map(toPageRow), total };
+}
+
+/**
+ * Step 2 of a search: walk the members in sort order (as without a search: an index), keep the
+ * matches. The walk stops after a budget of rows, so sparse matches cost a bounded amount before
+ * step 3 takes over. Keyset cursors work here as in the plain list.
+ */
+async function walkMatches(db: Db, scope: AdminScope, filters: SQL[], qn: string, spec: PageSpec & { cursor?: MemberListCursor }): Promise<PageRow[]> {
+  const cursor = spec.cursor ? await resolveCursor(db, scope, spec.cursor, spec.sort, spec.locale) : null;
+  const forward = cursor?.direction !== 'before';
+  const dir = forward ? spec.dir : spec.dir === 'asc' ? 'desc' : 'asc';
+  const offset = cursor ? 0 : spec.offset;
+  // Enough rows for matches as dense as 1 in 40; beyond that, collecting them all is cheaper.
+  const budget = Math.min(50_000, 40 * (offset + spec.limit));
+  const keys = sortKeys(spec.sort, spec.locale, USER_TABLE);
+  const order = (cols: SQL[]) => sql.join(cols.map((k) => sql`${k} ${dir === 'asc' ? sql`asc` : sql`desc`}`), sql`, `);
+  const walkedKeys = keys.map((_, i) => sql.raw(`m.k${i}`));
+  const rows = await db.execute<RawRow>(sql`
+    select ${PAGE_COLUMNS}
+    from (
+      select ${MATCH_COLUMNS}, ${sql.join(keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`), sql`, `)}
+      from ${tenantMembers} join ${users} on ${users.id} = ${tenantMembers.userId}
+      where ${and(...filters)}
+        ${cursor ? sql`and (${sql.join(keys, sql`, `)}) ${dir === 'asc' ? sql`>` : sql`<`} (${sql.join(cursor.keys, sql`, `)})` : sql``}
+      order by ${order(keys)}
+      limit ${budget}
+    ) m
+    where ${searchCondition(qn, { email: sql`m.email`, first: sql`m.first_name`, last: sql`m.last_name` })}
+    order by ${order(walkedKeys)}
+    limit ${spec.limit} offset ${offset}`);
+  const page = rows.map(toPageRow);
+  return forward ? page : page.reverse();
 }
 
 /** A cursor row's sort key values (the row must be a member in the scope: a cursor reveals nothing else). */

@@ -25,6 +25,7 @@ import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { Badge } from '@/components/ui/badge';
 import { Button, buttonClasses } from '@/components/ui/button';
 import { Pagination } from '@/components/ui/pagination';
+import { CappedPagination } from './capped-pagination';
 import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
 import type { MemberStatus } from '@/db/schema';
@@ -73,11 +74,14 @@ export async function MemberTable({ tenantSlug, scope, searchParams, basePath, f
   // An org from the URL that is not in the scope is simply no filter (listMembers would answer NotFound).
   const orgId = fixedOrgId ?? (parsed.orgId && orgs.some((o) => o.id === parsed.orgId) ? parsed.orgId : undefined);
   const state: MemberListState = { ...parsed, orgId, includeSubOrgs: orgId ? parsed.includeSubOrgs : false };
-  const { rows, total, page, pageSize } = await listMembers(db, scope, { ...parsed, ...state, locale });
+  const { rows, total, totalIsLowerBound, page, pageSize } = await listMembers(db, scope, { ...parsed, ...state, locale });
 
   const filtered = Boolean(state.q || state.status || state.admin || (state.orgId && !fixedOrgId) || (fixedOrgId && state.includeSubOrgs));
   const href = (link: Parameters<typeof memberListHref>[2]) => memberListHref(basePath, state, link, Boolean(fixedOrgId));
   const id = (name: string) => `member-list-${name}`;
+  // Next/previous carry the edge row (keyset paging: as fast on page 2,000 as on page 2).
+  const pageHref = (p: number) =>
+    p > page ? href({ page: p, after: rows.at(-1)?.memberId }) : href({ page: p, before: p > 1 ? rows[0]?.memberId : undefined });
   // A header sorts by its column; on the sorted column it reverses the order. Back to page 1 either way.
   const sortHref = (sort: MemberSort) =>
     memberListHref(basePath, { ...state, sort, dir: state.sort === sort && state.dir !== 'desc' ? 'desc' : 'asc' }, {}, Boolean(fixedOrgId));
@@ -180,7 +184,9 @@ export async function MemberTable({ tenantSlug, scope, searchParams, basePath, f
       </form>
 
       {rows.length > 0 && (
-        <p className="text-sm text-slate-600">{filtered ? t('countFiltered', { count: total }) : t('count', { count: total })}</p>
+        <p className="text-sm text-slate-600">
+          {totalIsLowerBound ? t('countMore', { count: total }) : filtered ? t('countFiltered', { count: total }) : t('count', { count: total })}
+        </p>
       )}
 
       {rows.length === 0 ? (
@@ -235,16 +241,10 @@ export async function MemberTable({ tenantSlug, scope, searchParams, basePath, f
         </Table>
       )}
 
-      {total > 0 && (
-        <Pagination
-          page={page}
-          pageSize={pageSize}
-          total={total}
-          // Next/previous carry the edge row (keyset paging: as fast on page 2,000 as on page 2).
-          href={(p) =>
-            p > page ? href({ page: p, after: rows.at(-1)?.memberId }) : href({ page: p, before: p > 1 ? rows[0]?.memberId : undefined })
-          }
-        />
+      {totalIsLowerBound ? (
+        <CappedPagination page={page} pageSize={pageSize} rows={rows.length} total={total} href={pageHref} />
+      ) : (
+        total > 0 && <Pagination page={page} pageSize={pageSize} total={total} href={pageHref} />
       )}
     </div>
   );
