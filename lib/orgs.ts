@@ -11,8 +11,7 @@ export type Organization = typeof organizations.$inferSelect;
 
 /** The root org of a tenant (named after the tenant). Paths are derived here, never by callers. */
 export async function createRootOrganization(db: Db, tenantId: string, name: string): Promise<Organization> {
-  const problem = checkName(name);
-  if (problem) throw new DomainError('invalid_name', `names.${problem}`, {}, 'name');
+  assertName(name);
   const id = crypto.randomUUID();
   const [org] = await db
     .insert(organizations)
@@ -32,8 +31,7 @@ export async function insertChildOrganization(
   parent: Pick<Organization, 'id' | 'tenantId' | 'idPath' | 'namePath' | 'depth'>,
   input: { name: string; description?: string; emailNotifications?: boolean },
 ): Promise<Organization> {
-  const problem = checkName(input.name);
-  if (problem) throw new DomainError('invalid_name', `names.${problem}`, {}, 'name');
+  assertName(input.name);
   await lockOrgTree(db, parent.tenantId);
   const [current] = await db
     .select({ idPath: organizations.idPath, namePath: organizations.namePath, depth: organizations.depth })
