@@ -53,7 +53,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ tena
       )}
       {scope.kind !== 'none' && (
         <Card title={t('dashboard.orgTree')} description={scope.kind === 'tenant' ? t('dashboard.orgTreeHint', { tenant: tenant.name }) : t('dashboard.orgTreeHintScoped')}>
-          <OrgTree roots={roots} label={t('dashboard.orgTree')} />
+          <OrgTree roots={roots} label={t('dashboard.orgTree')} linkBase={`/t/${tenant.slug}/orgs`} />
         </Card>
       )}
     </AppShell>
