@@ -329,6 +329,49 @@ describe('listMembers: broad searches (more than SEARCH_COUNT_CAP matches)', () 
     expect(ja.rows.map((r) => r.memberId)).toEqual(wantJa.slice(0, 50).map((r) => r.memberId));
   });
 
+  it('walks a large list by page number and by cursor, both ways, in every order (status groups included)', async () => {
+    await db.execute(sql`update tenant_members set status = case when random() < 0.2 then 'invited' when random() < 0.1 then 'deactivated' else 'active' end
+      where tenant_id = ${big.id}::uuid and not is_tenant_admin`);
+    const rank = (s: string) => ['active', 'invited', 'deactivated'].indexOf(s);
+    const sortKey: Record<(typeof MEMBER_SORTS)[number], (r: MemberListRow) => (string | number)[]> = {
+      name: (r) => [r.lastName.toLowerCase(), r.firstName.toLowerCase(), r.userId],
+      email: (r) => [r.email.toLowerCase()],
+      status: (r) => [rank(r.status), r.lastName.toLowerCase(), r.firstName.toLowerCase(), r.userId],
+      created: (r) => [r.createdAt.getTime(), r.memberId],
+    };
+    const cmp = (a: (string | number)[], b: (string | number)[]) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+      return 0;
+    };
+    for (const sort of MEMBER_SORTS) {
+      for (const dir of ['asc', 'desc'] as const) {
+        const base = { sort, dir, locale: 'ja' as const, pageSize: 200 };
+        const first = await listMembers(db, bigScope, base);
+        expect(first.total).toBe(2 * N + 1);
+        const pages = Math.ceil(first.total / 200);
+        const byNumber: MemberListRow[] = [];
+        const byCursor: MemberListRow[] = [];
+        let current = first;
+        for (let page = 1; page <= pages; page++) {
+          byNumber.push(...(await listMembers(db, bigScope, { ...base, page })).rows);
+          byCursor.push(...current.rows);
+          if (page < pages) current = await listMembers(db, bigScope, { ...base, page: page + 1, cursor: { direction: 'after', memberId: current.rows.at(-1)!.memberId } });
+        }
+        const ids = byNumber.map((r) => r.memberId);
+        expect(new Set(ids).size, `${sort} ${dir}`).toBe(first.total);
+        expect(byCursor.map((r) => r.memberId), `${sort} ${dir} cursor`).toEqual(ids);
+        const keys = byNumber.map(sortKey[sort]);
+        expect(keys, `${sort} ${dir} order`).toEqual([...keys].sort((a, b) => (dir === 'asc' ? cmp(a, b) : cmp(b, a))));
+        const back: string[] = current.rows.map((r) => r.memberId);
+        for (let page = pages - 1; page >= 1; page--) {
+          current = await listMembers(db, bigScope, { ...base, page, cursor: { direction: 'before', memberId: current.rows[0]!.memberId } });
+          back.unshift(...current.rows.map((r) => r.memberId));
+        }
+        expect(back, `${sort} ${dir} back`).toEqual(ids);
+      }
+    }
+  });
+
   it('sorts a broad search by status or email as well', async () => {
     const byStatus = await listMembers(db, bigScope, { q: 'alp', sort: 'status', pageSize: 5 });
     expect(byStatus.rows).toHaveLength(5);
