@@ -4,6 +4,8 @@ import { notFound } from 'next/navigation';
 import { getFormatter, getTranslations } from 'next-intl/server';
 import { cache, type ReactNode } from 'react';
 import { getAdminScope, requireActor } from '@/app/_lib/session';
+import { AuditHistory } from '@/components/audit/audit-history';
+import { MemberTable } from '@/components/members/member-table';
 import { CreateOrgForm, DeleteOrgForm, EditOrgForm, MoveOrgForm } from '@/components/orgs/org-forms';
 import { AppShell } from '@/components/shell/app-shell';
 import { Alert } from '@/components/ui/alert';
@@ -16,10 +18,11 @@ import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
 import type { AdminScope } from '@/lib/authz';
 import { NotFoundError } from '@/lib/errors';
+import type { SearchParams } from '@/lib/member-list';
 import { flattenOrgTree, loadOrganizationDetails, loadOrgTree, moveTargets } from '@/lib/orgs';
 import { createOrgAction, deleteOrgAction, moveOrgAction, updateOrgAction } from '../actions';
 
-type Props = { params: Promise<{ tenant: string; orgId: string }>; searchParams: Promise<{ deleted?: string }> };
+type Props = { params: Promise<{ tenant: string; orgId: string }>; searchParams: Promise<SearchParams & { deleted?: string }> };
 
 /** The org (or notFound() for ids of another tenant, outside the actor's scope, or unknown); once per request. */
 const load = cache(async (slug: string, orgId: string) => {
@@ -45,7 +48,8 @@ function inScope(scope: AdminScope, idPath: string): boolean {
 /** One organization: where it sits, its details and sub-organizations; managed here by tenant admins. */
 export default async function OrgPage({ params, searchParams }: Props) {
   const { tenant: slug, orgId } = await params;
-  const { deleted } = await searchParams;
+  const query = await searchParams;
+  const deleted = typeof query.deleted === 'string' ? query.deleted : undefined;
   const { actor, org, ancestors, children } = await load(slug, orgId);
   const tenant = actor.tenant!;
   const scope = await getAdminScope(actor);
@@ -167,9 +171,10 @@ export default async function OrgPage({ params, searchParams }: Props) {
               </Link>
             }
           >
-            {/* MemberTable: wired by integrator */}
-            <p className="text-sm text-slate-500">{t('members', { count: org.memberCount })}</p>
+            <MemberTable tenantSlug={tenant.slug} scope={scope} searchParams={query} basePath={`${base}/${org.id}`} fixedOrgId={org.id} caption={t('membersSection.title')} />
           </Card>
+
+          <AuditHistory tenantSlug={tenant.slug} actor={actor} target={{ type: 'org', id: org.id }} />
         </div>
 
         {isTenantAdmin && (
