@@ -134,8 +134,8 @@ const STATUS_ORDER: readonly MemberStatus[] = ['active', 'invited', 'deactivated
 const statusRank = (status: SQL) => sql`array_position(array['active', 'invited', 'deactivated'], ${status})`;
 
 /** Up to this many members (after filters and search), a list is collected and sorted whole, and counted exactly. */
-export const COLLECT_MAX = 1000;
-/** The total of a broad search is not counted past COLLECT_MAX ("more than 1,000 match"). */
+export const COLLECT_MAX = 2000;
+/** Large subtrees and broad searches are not counted past this ("more than 2,000"). */
 export const SEARCH_COUNT_CAP = COLLECT_MAX;
 
 /** The user columns the sort keys are computed from: the tables, or a collected set `m`. */
@@ -205,13 +205,16 @@ interface PageSpec {
  * same at any depth; `page` alone uses OFFSET, fine for the first pages.
  *
  * How (so that 100,000 members answer in milliseconds, `npm run bench:lists`):
- * 1. At most COLLECT_MAX + 1 matching members are collected: a small population (most filtered
- *    lists, most searches) is then sorted, paged and exactly counted in that one statement.
- * 2. A large one without a search walks the index of the sort order (50 index entries for the
- *    first page) beside an exact count that reads only indexes.
- * 3. A broad search walks that index too, keeping the matches, within a budget of rows; its total
- *    is "more than COLLECT_MAX". Matches that lie far from the start of the order ("山" sorted by
- *    given name: kanji sort after every Latin name) exhaust the budget and are collected whole.
+ * 1. A small population (≤ COLLECT_MAX after filters and search: most filtered lists, most
+ *    searches) is collected, sorted, paged and exactly counted in one statement. Whether it is
+ *    small is asked first with a count that stops at COLLECT_MAX + 1.
+ * 2. A large one walks the index of the sort order (50 index entries for a first page; a keyset
+ *    cursor makes any later page as cheap). The whole tenant is counted exactly (an index of
+ *    tenant_members alone); a large subtree, org or admin filter says "more than COLLECT_MAX"
+ *    (`totalIsLowerBound`), as counting it exactly would cost more than the page.
+ * 3. A broad search walks that index too, keeping the matches, within a budget of rows ("more
+ *    than COLLECT_MAX"). Matches that lie far from the start of the order ("山" sorted by given
+ *    name: kanji sort after every Latin name) exhaust the budget and are collected whole.
  */
 export async function listMembers(db: Db, scope: AdminScope, query: MemberListQuery = {}): Promise<MemberListResult> {
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(query.pageSize ?? DEFAULT_PAGE_SIZE)));
@@ -224,19 +227,17 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
 
   // Which members: conditions on tenant_members (the search is added where it is used).
   const filters: SQL[] = [eq(tenantMembers.tenantId, tenantId)];
-  let orgSet: SQL | null = null; // the orgs whose memberships make the population (for the count)
   if (query.orgId) {
     const org = await findOrgInScope(db, scope, query.orgId);
-    orgSet = query.includeSubOrgs
+    const orgSet = query.includeSubOrgs
       ? sql`select ${organizations.id} from ${organizations} where ${organizations.tenantId} = ${tenantId} and ${organizations.idPath} like ${`${org.idPath}%`}`
       : sql`select ${org.id}::uuid`;
     // Every member of an org in scope is in scope: the org condition replaces the scope test.
     filters.push(sql`${tenantMembers.id} in (select ${orgMemberships.memberId} from ${orgMemberships} where ${orgMemberships.orgId} in (${orgSet}))`);
   } else if (scope.kind === 'subtrees') {
-    orgSet = sql`select ${organizations.id} from ${organizations} where ${orgInScope(scope)}`;
     filters.push(memberInScope(scope));
   }
-  const narrowed = Boolean(query.status || query.admin);
+  const narrowedBeyondStatus = Boolean(query.admin);
   if (query.status) filters.push(eq(tenantMembers.status, query.status));
   if (query.admin === 'tenant') filters.push(sql`${tenantMembers.isTenantAdmin}`);
   if (query.admin === 'org') filters.push(isOrgAdminIn(scope));
@@ -253,15 +254,19 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
     cursor: query.cursor ? await resolveCursor(db, scope, query.cursor, sort, query.locale) : null,
   };
 
-  let result: PageResult = await collect(db, filters, qn, spec, COLLECT_MAX + 1);
-  if (result.total > COLLECT_MAX) {
-    if (!qn) {
-      const count = narrowed ? countWhere(db, filters) : simpleCount(db, tenantId, orgSet);
-      result = await walkPage(db, filters, spec, query.status ?? null, count);
-    } else {
-      const rows = sort === 'status' ? [] : await walkMatches(db, filters, qn, spec);
-      result = rows.length === spec.limit ? { rows, total: COLLECT_MAX, totalIsLowerBound: true } : await collect(db, filters, qn, spec, null);
-    }
+  let result: PageResult;
+  if (!qn && !narrowedBeyondStatus && scope.kind === 'tenant' && !query.orgId) {
+    // The whole tenant (by status or not): counted exactly from an index of tenant_members alone.
+    const total = await (query.status ? countWhere(db, filters) : simpleCount(db, tenantId));
+    result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : await walkPage(db, filters, spec, query.status ?? null, total);
+  } else if ((await countUpTo(db, filters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX) {
+    result = await collect(db, filters, qn, spec);
+  } else if (!qn) {
+    // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
+    result = { ...(await walkPage(db, filters, spec, query.status ?? null, COLLECT_MAX)), totalIsLowerBound: true };
+  } else {
+    const rows = sort === 'status' ? [] : await walkMatches(db, filters, qn, spec);
+    result = rows.length === spec.limit ? { rows, total: COLLECT_MAX, totalIsLowerBound: true } : await collect(db, filters, qn, spec);
   }
 
   const { rows, total, totalIsLowerBound = false } = result;
@@ -290,11 +295,10 @@ const toPageRow = ({ memberId, userId, email, firstName, lastName, status, isTen
 });
 
 /**
- * Steps 1 and 3: the matching members (at most `cap`, or all), then sorted, paged and counted in one
- * pass. MATERIALIZED keeps PostgreSQL from walking a name index instead, which is slow when the
+ * Steps 1 and 3: every matching member, then sorted, paged and counted in one pass. MATERIALIZED keeps PostgreSQL from walking a name index instead, which is slow when the
  * matches lie far apart in that order (that is step 2's job, within a budget).
  */
-async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec, cap: number | null): Promise<PageResult> {
+async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec): Promise<PageResult> {
   const keys = sortKeys(spec.sort, spec.locale, SET_COLS);
   const cursorValues = spec.cursor ? [...spec.cursor.keys] : null;
   if (spec.sort === 'status') {
@@ -308,7 +312,6 @@ async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec
         select ${SET_COLUMNS}
         from ${users} join ${tenantMembers} on ${tenantMembers.userId} = ${users.id}
         where ${qn ? sql`${searchCondition(qn)} and ` : sql``}${and(...filters)}
-        ${cap === null ? sql`` : sql`limit ${cap}`}
       )
       select ${PAGE_COLUMNS}, m.total
       from (select *, count(*) over ()::int as total from m) m
@@ -327,9 +330,9 @@ async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec
 
 /**
  * Step 2 without a search: walk the index of the sort order (an unfiltered first page reads 50
- * entries) beside the exact count. Sorting by status walks each status group by name in turn.
+ * entries). Sorting by status walks each status group by name in turn.
  */
-async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberStatus | null, counting: Promise<number>): Promise<PageResult> {
+async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberStatus | null, total: number): Promise<PageResult> {
   const keys = sortKeys(spec.sort, spec.locale, TABLE_COLS);
   const grouped = spec.sort === 'status' && !status;
   const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
@@ -356,13 +359,10 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
     }
     if (!forward) rows.reverse();
     // Nothing beyond the cursor (rows removed meanwhile): the page number decides.
-    if (rows.length > 0) return { rows, total: await counting };
+    if (rows.length > 0) return { rows, total };
   }
 
-  if (!grouped) {
-    const [rows, total] = await Promise.all([fetchGroup(null, spec.dir, spec.limit, spec.offset, null), counting]);
-    return { rows, total };
-  }
+  if (!grouped) return { rows: await fetchGroup(null, spec.dir, spec.limit, spec.offset, null), total };
   // Group by group: a group that yields rows was reached; one that yields none was skipped whole,
   // and only then is its size needed (never on the first pages).
   const rows: PageRow[] = [];
@@ -373,7 +373,7 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
     if (rows.length >= spec.limit) break;
     skip = got.length > 0 || skip === 0 ? 0 : Math.max(0, skip - (await countWhere(db, [...filters, eq(tenantMembers.status, group!)])));
   }
-  return { rows, total: await counting };
+  return { rows, total };
 }
 
 /**
@@ -406,18 +406,26 @@ async function walkMatches(db: Db, filters: SQL[], qn: string, spec: PageSpec): 
   return forward ? page : page.reverse();
 }
 
+/** How many members match, counting no further than `cap` (a large population stops the scan early). */
+async function countUpTo(db: Db, filters: SQL[], qn: string | null, cap: number): Promise<number> {
+  const [row] = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from (
+      select 1 from ${tenantMembers} ${qn ? sql`join ${users} on ${users.id} = ${tenantMembers.userId}` : sql``}
+      where ${and(...filters)} ${qn ? sql`and ${searchCondition(qn)}` : sql``}
+      limit ${cap}
+    ) s`);
+  return row?.n ?? 0;
+}
+
 /** Count of the members matching `filters`. */
 async function countWhere(db: Db, filters: SQL[]): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tenantMembers).where(and(...filters));
   return row?.n ?? 0;
 }
 
-/** The count without a status or admin filter, from indexes only: tenant_members is not even needed for an org's members. */
-async function simpleCount(db: Db, tenantId: string, orgSet: SQL | null): Promise<number> {
-  const [row] = orgSet
-    ? await db.select({ n: sql<number>`count(distinct ${orgMemberships.memberId})::int` }).from(orgMemberships).where(sql`${orgMemberships.orgId} in (${orgSet})`)
-    : await db.select({ n: sql<number>`count(*)::int` }).from(tenantMembers).where(eq(tenantMembers.tenantId, tenantId));
-  return row?.n ?? 0;
+/** The tenant's member count, from an index of tenant_members alone. */
+async function simpleCount(db: Db, tenantId: string): Promise<number> {
+  return countWhere(db, [eq(tenantMembers.tenantId, tenantId)]);
 }
 
 const ROW_FIELDS = {

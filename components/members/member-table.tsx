@@ -185,7 +185,7 @@ export async function MemberTable({ tenantSlug, scope, searchParams, basePath, f
 
       {rows.length > 0 && (
         <p className="text-sm text-slate-600">
-          {totalIsLowerBound ? t('countMore', { count: total }) : filtered ? t('countFiltered', { count: total }) : t('count', { count: total })}
+          {totalIsLowerBound ? t(filtered ? 'countMore' : 'countMoreAll', { count: total }) : filtered ? t('countFiltered', { count: total }) : t('count', { count: total })}
         </p>
       )}
 
