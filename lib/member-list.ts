@@ -206,8 +206,7 @@ interface PageSpec {
  *
  * How (so that 100,000 members answer in milliseconds, `npm run bench:lists`):
  * 1. A small population (≤ COLLECT_MAX after filters and search: most filtered lists, most
- *    searches) is collected, sorted, paged and exactly counted in one statement. Whether it is
- *    small is asked first with a count that stops at COLLECT_MAX + 1.
+ *    searches) is collected, sorted, paged and exactly counted in one statement (collectIfSmall).
  * 2. A large one walks the index of the sort order (50 index entries for a first page; a keyset
  *    cursor makes any later page as cheap). The whole tenant is counted exactly (an index of
  *    tenant_members alone); a large subtree, org or admin filter says "more than COLLECT_MAX"
@@ -255,12 +254,13 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
   };
 
   let result: PageResult;
+  let small: PageResult | null;
   if (!qn && !narrowedBeyondStatus && scope.kind === 'tenant' && !query.orgId) {
     // The whole tenant (by status or not): counted exactly from an index of tenant_members alone.
     const total = await (query.status ? countWhere(db, filters) : simpleCount(db, tenantId));
     result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : await walkPage(db, filters, spec, query.status ?? null, total);
-  } else if ((await countUpTo(db, filters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX) {
-    result = await collect(db, filters, qn, spec);
+  } else if ((small = await collectIfSmall(db, filters, qn, spec, Boolean(qn || query.admin || (query.orgId && !query.includeSubOrgs))))) {
+    result = small;
   } else if (!qn) {
     // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
     result = { ...(await walkPage(db, filters, spec, query.status ?? null, COLLECT_MAX)), totalIsLowerBound: true };
@@ -295,37 +295,68 @@ const toPageRow = ({ memberId, userId, email, firstName, lastName, status, isTen
 });
 
 /**
- * Steps 1 and 3: every matching member, then sorted, paged and counted in one pass. MATERIALIZED keeps PostgreSQL from walking a name index instead, which is slow when the
+ * Steps 1 and 3: every matching member (or the first `cap`), then sorted, paged and counted in one pass. MATERIALIZED keeps PostgreSQL from walking a name index instead, which is slow when the
  * matches lie far apart in that order (that is step 2's job, within a budget).
  */
-async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec): Promise<PageResult> {
-  const keys = sortKeys(spec.sort, spec.locale, SET_COLS);
-  const cursorValues = spec.cursor ? [...spec.cursor.keys] : null;
-  if (spec.sort === 'status') {
-    keys.unshift(statusRank(sql.raw('m.status')));
-    cursorValues?.unshift(sql`${STATUS_ORDER.indexOf(spec.cursor!.status) + 1}::int`);
-  }
-  const run = async (cursor: Cursor | null, offset: number, limit: number) => {
-    const dir = cursor?.direction === 'before' ? flip(spec.dir) : spec.dir;
-    const rows = await db.execute<RawRow & { total: number }>(sql`
-      with m as materialized (
-        select ${SET_COLUMNS}
-        from ${users} join ${tenantMembers} on ${tenantMembers.userId} = ${users.id}
-        where ${qn ? sql`${searchCondition(qn)} and ` : sql``}${and(...filters)}
-      )
-      select ${PAGE_COLUMNS}, m.total
-      from (select *, count(*) over ()::int as total from m) m
-      ${cursor && cursorValues ? sql`where ${beyond(keys, dir, cursorValues)}` : sql``}
-      order by ${orderBy(keys, dir)}
-      limit ${limit} offset ${offset}`);
-    return cursor?.direction === 'before' ? rows.reverse() : rows;
+async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec, cap?: number): Promise<PageResult> {
+  const { cursor } = spec;
+  const run = async (withCursor: boolean, offset: number, limit: number) => {
+    const back = withCursor && cursor?.direction === 'before';
+    const rows = await collectRows(db, filters, qn, {
+      ...spec,
+      cap,
+      dir: back ? flip(spec.dir) : spec.dir,
+      limit,
+      offset,
+      after: withCursor && cursor ? { keys: cursor.keys, status: cursor.status } : null,
+    });
+    return back ? rows.reverse() : rows;
   };
-  let rows = await run(spec.cursor, spec.cursor ? 0 : spec.offset, spec.limit);
+  let rows = await run(Boolean(cursor), cursor ? 0 : spec.offset, spec.limit);
   // Nothing beyond the cursor (rows removed meanwhile): the page number decides.
-  if (rows.length === 0 && spec.cursor) rows = await run(null, spec.offset, spec.limit);
+  if (rows.length === 0 && cursor) rows = await run(false, spec.offset, spec.limit);
   // Past the last page no row carries the total: ask for the first row.
-  const total = rows[0]?.total ?? (spec.offset > 0 ? ((await run(null, 0, 1))[0]?.total ?? 0) : 0);
+  const total = rows[0]?.total ?? (spec.offset > 0 ? ((await run(false, 0, 1))[0]?.total ?? 0) : 0);
   return { rows: rows.map(toPageRow), total };
+}
+
+/**
+ * Step 1: the page when at most COLLECT_MAX members match, else null. A population that is probably
+ * small (a search, one org, administrators) is collected straight away, capped, in one statement;
+ * otherwise (a subtree) a count that stops at COLLECT_MAX + 1 asks first, as collecting 2,001 rows
+ * only to throw them away would cost more.
+ */
+async function collectIfSmall(db: Db, filters: SQL[], qn: string | null, spec: PageSpec, probablySmall: boolean): Promise<PageResult | null> {
+  if (!probablySmall) return (await countUpTo(db, filters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX ? collect(db, filters, qn, spec) : null;
+  const result = await collect(db, filters, qn, spec, COLLECT_MAX + 1);
+  return result.total <= COLLECT_MAX ? result : null;
+}
+
+/** The collecting statement: matches, then the total over all of them, then the rows after `after` in `dir` order. */
+async function collectRows(
+  db: Db,
+  filters: SQL[],
+  qn: string | null,
+  o: Pick<PageSpec, 'sort' | 'locale' | 'dir' | 'limit' | 'offset'> & { after: { keys: SQL[]; status: MemberStatus } | null; cap?: number },
+) {
+  const keys = sortKeys(o.sort, o.locale, SET_COLS);
+  const after = o.after ? [...o.after.keys] : null;
+  if (o.sort === 'status') {
+    keys.unshift(statusRank(sql.raw('m.status')));
+    after?.unshift(sql`${STATUS_ORDER.indexOf(o.after!.status) + 1}::int`);
+  }
+  return db.execute<RawRow & { total: number }>(sql`
+    with m as materialized (
+      select ${SET_COLUMNS}
+      from ${users} join ${tenantMembers} on ${tenantMembers.userId} = ${users.id}
+      where ${qn ? sql`${searchCondition(qn)} and ` : sql``}${and(...filters)}
+      ${o.cap ? sql`limit ${o.cap}` : sql``}
+    )
+    select ${PAGE_COLUMNS}, m.total
+    from (select *, count(*) over ()::int as total from m) m
+    ${after ? sql`where ${beyond(keys, o.dir, after)}` : sql``}
+    order by ${orderBy(keys, o.dir)}
+    limit ${o.limit} offset ${o.offset}`);
 }
 
 /**
@@ -336,8 +367,16 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
   const keys = sortKeys(spec.sort, spec.locale, TABLE_COLS);
   const grouped = spec.sort === 'status' && !status;
   const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
-  const fetchGroup = (group: MemberStatus | null, dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null) =>
-    db
+  const fetchGroup = async (group: MemberStatus | null, dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> => {
+    if (group) {
+      // A small status group (200 deactivated members of a subtree) is collected: walking for it would read the whole index.
+      const groupFilters = [...filters, eq(tenantMembers.status, group)];
+      if ((await countUpTo(db, groupFilters, null, COLLECT_MAX + 1)) <= COLLECT_MAX) {
+        const rows = await collectRows(db, groupFilters, null, { sort: 'name', locale: spec.locale, dir, limit, offset, after: after && { keys: after, status: group } });
+        return rows.map(toPageRow);
+      }
+    }
+    return db
       .select(ROW_FIELDS)
       .from(tenantMembers)
       .innerJoin(users, eq(users.id, tenantMembers.userId))
@@ -345,6 +384,7 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
       .orderBy(...keys.map((k) => (dir === 'asc' ? asc(k) : desc(k))))
       .limit(limit)
       .offset(offset);
+  };
 
   const { cursor } = spec;
   if (cursor) {
