@@ -258,15 +258,15 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
   if (!qn && !narrowedBeyondStatus && scope.kind === 'tenant' && !query.orgId) {
     // The whole tenant (by status or not): counted exactly from an index of tenant_members alone.
     const total = await (query.status ? countWhere(db, filters) : simpleCount(db, tenantId));
-    result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : await walkPage(db, filters, spec, query.status ?? null, total);
+    result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : (await walkPage(db, filters, spec, query.status ?? null, total))!;
   } else if ((small = await collectIfSmall(db, filters, qn, spec, Boolean(qn || query.admin || (query.orgId && !query.includeSubOrgs))))) {
     result = small;
   } else if (!qn) {
     // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
-    result = { ...(await walkPage(db, filters, spec, query.status ?? null, COLLECT_MAX)), totalIsLowerBound: true };
+    result = { ...(await walkPage(db, filters, spec, query.status ?? null, COLLECT_MAX))!, totalIsLowerBound: true };
   } else {
-    const rows = sort === 'status' ? [] : await walkMatches(db, filters, qn, spec);
-    result = rows.length === spec.limit ? { rows, total: COLLECT_MAX, totalIsLowerBound: true } : await collect(db, filters, qn, spec);
+    const walked = await walkPage(db, filters, spec, query.status ?? null, COLLECT_MAX, qn);
+    result = walked ? { ...walked, totalIsLowerBound: true } : await collect(db, filters, qn, spec);
   }
 
   const { rows, total, totalIsLowerBound = false } = result;
@@ -360,90 +360,96 @@ async function collectRows(
 }
 
 /**
- * Step 2 without a search: walk the index of the sort order (an unfiltered first page reads 50
- * entries). Sorting by status walks each status group by name in turn.
+ * Step 2: walk the index of the sort order (an unfiltered first page reads 50 entries). Sorting by
+ * status walks each status group by name in turn; a small group (200 deactivated members of a
+ * subtree) is collected instead, as walking for it would read the whole index. With a search the
+ * walk keeps the matches within a budget of rows; null when that budget ran out (step 3 then
+ * collects the matches whole).
  */
-async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberStatus | null, total: number): Promise<PageResult> {
+async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberStatus | null, total: number, qn: string | null = null): Promise<PageResult | null> {
   const keys = sortKeys(spec.sort, spec.locale, TABLE_COLS);
   const grouped = spec.sort === 'status' && !status;
   const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
   const fetchGroup = async (group: MemberStatus | null, dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> => {
-    if (group) {
-      // A small status group (200 deactivated members of a subtree) is collected: walking for it would read the whole index.
-      const groupFilters = [...filters, eq(tenantMembers.status, group)];
-      if ((await countUpTo(db, groupFilters, null, COLLECT_MAX + 1)) <= COLLECT_MAX) {
-        const rows = await collectRows(db, groupFilters, null, { sort: 'name', locale: spec.locale, dir, limit, offset, after: after && { keys: after, status: group } });
-        return rows.map(toPageRow);
-      }
+    const groupFilters = group ? [...filters, eq(tenantMembers.status, group)] : filters;
+    // (Active members are the bulk of any large population: no need to ask.)
+    if (group && group !== 'active' && (await countUpTo(db, groupFilters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX) {
+      const rows = await collectRows(db, groupFilters, qn, { sort: 'name', locale: spec.locale, dir, limit, offset, after: after && { keys: after, status: group } });
+      return rows.map(toPageRow);
+    }
+    if (qn) {
+      const rows = await walkMatches(db, groupFilters, qn, keys, dir, limit, offset, after);
+      if (rows.length < limit) throw BUDGET_SPENT;
+      return rows;
     }
     return db
       .select(ROW_FIELDS)
       .from(tenantMembers)
       .innerJoin(users, eq(users.id, tenantMembers.userId))
-      .where(and(...filters, group ? eq(tenantMembers.status, group) : undefined, after ? beyond(keys, dir, after) : undefined))
+      .where(and(...groupFilters, after ? beyond(keys, dir, after) : undefined))
       .orderBy(...keys.map((k) => (dir === 'asc' ? asc(k) : desc(k))))
       .limit(limit)
       .offset(offset);
   };
 
-  const { cursor } = spec;
-  if (cursor) {
-    const forward = cursor.direction === 'after';
-    const dir = forward ? spec.dir : flip(spec.dir);
-    const order = forward ? groups : [...groups].reverse();
-    const rows: PageRow[] = [];
-    // Start in the cursor's status group, after the cursor; then the following groups from their start.
-    const start = grouped ? order.indexOf(cursor.status) : 0;
-    for (let i = start; i < order.length && rows.length < spec.limit; i++) {
-      rows.push(...(await fetchGroup(order[i]!, dir, spec.limit - rows.length, 0, i === start ? cursor.keys : null)));
+  try {
+    const { cursor } = spec;
+    if (cursor) {
+      const forward = cursor.direction === 'after';
+      const dir = forward ? spec.dir : flip(spec.dir);
+      const order = forward ? groups : [...groups].reverse();
+      const rows: PageRow[] = [];
+      // Start in the cursor's status group, after the cursor; then the following groups from their start.
+      const start = grouped ? order.indexOf(cursor.status) : 0;
+      for (let i = start; i < order.length && rows.length < spec.limit; i++) {
+        rows.push(...(await fetchGroup(order[i]!, dir, spec.limit - rows.length, 0, i === start ? cursor.keys : null)));
+      }
+      if (!forward) rows.reverse();
+      // Nothing beyond the cursor (rows removed meanwhile): the page number decides.
+      if (rows.length > 0) return { rows, total };
     }
-    if (!forward) rows.reverse();
-    // Nothing beyond the cursor (rows removed meanwhile): the page number decides.
-    if (rows.length > 0) return { rows, total };
-  }
 
-  if (!grouped) return { rows: await fetchGroup(null, spec.dir, spec.limit, spec.offset, null), total };
-  // Group by group: a group that yields rows was reached; one that yields none was skipped whole,
-  // and only then is its size needed (never on the first pages).
-  const rows: PageRow[] = [];
-  let skip = spec.offset;
-  for (const group of groups) {
-    const got = await fetchGroup(group, spec.dir, spec.limit - rows.length, skip, null);
-    rows.push(...got);
-    if (rows.length >= spec.limit) break;
-    skip = got.length > 0 || skip === 0 ? 0 : Math.max(0, skip - (await countWhere(db, [...filters, eq(tenantMembers.status, group!)])));
+    if (!grouped) return { rows: await fetchGroup(null, spec.dir, spec.limit, spec.offset, null), total };
+    // Group by group: a group that yields rows was reached; one that yields none was skipped whole,
+    // and only then is its size needed (never on the first pages).
+    const rows: PageRow[] = [];
+    let skip = spec.offset;
+    for (const group of groups) {
+      const got = await fetchGroup(group, spec.dir, spec.limit - rows.length, skip, null);
+      rows.push(...got);
+      if (rows.length >= spec.limit) break;
+      skip = got.length > 0 || skip === 0 ? 0 : Math.max(0, skip - (await countWhere(db, [...filters, eq(tenantMembers.status, group!)])));
+    }
+    return { rows, total };
+  } catch (err) {
+    if (err === BUDGET_SPENT) return null;
+    throw err;
   }
-  return { rows, total };
 }
+const BUDGET_SPENT = Symbol('budget spent');
 
 /**
- * Step 2 of a broad search: walk the members in sort order (the index, as without a search) and keep
- * the matches. The walk stops after a budget of rows, so sparse matches cost a bounded amount
- * before step 3 collects them all.
+ * A broad search's walk: the members in sort order (the index, as without a search), keeping the
+ * matches. It stops after a budget of rows, so matches far from where it starts cost a bounded
+ * amount before they are collected whole.
  */
-async function walkMatches(db: Db, filters: SQL[], qn: string, spec: PageSpec): Promise<PageRow[]> {
-  const { cursor } = spec;
-  const forward = cursor?.direction !== 'before';
-  const dir = forward ? spec.dir : flip(spec.dir);
-  const offset = cursor ? 0 : spec.offset;
+async function walkMatches(db: Db, filters: SQL[], qn: string, keys: SQL[], dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> {
   // Enough rows for matches as dense as 1 in 40; sparser ones are cheaper to collect whole.
-  const budget = Math.min(50_000, 40 * (offset + spec.limit));
-  const keys = sortKeys(spec.sort, spec.locale, TABLE_COLS);
+  const budget = Math.min(50_000, 40 * (offset + limit));
   const walked = keys.map((_, i) => sql.raw(`m.k${i}`));
   const rows = await db.execute<RawRow>(sql`
     select ${PAGE_COLUMNS}
     from (
       select ${SET_COLUMNS}, ${sql.join(keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`), sql`, `)}
       from ${tenantMembers} join ${users} on ${users.id} = ${tenantMembers.userId}
-      where ${and(...filters)} ${cursor ? sql`and ${beyond(keys, dir, cursor.keys)}` : sql``}
+      where ${and(...filters)} ${after ? sql`and ${beyond(keys, dir, after)}` : sql``}
       order by ${orderBy(keys, dir)}
       limit ${budget}
     ) m
     where ${searchCondition(qn, { email: sql.raw('m.email'), first: sql.raw('m.first_name'), last: sql.raw('m.last_name') })}
     order by ${orderBy(walked, dir)}
-    limit ${spec.limit} offset ${offset}`);
-  const page = rows.map(toPageRow);
-  return forward ? page : page.reverse();
+    limit ${limit} offset ${offset}`);
+  return rows.map(toPageRow);
 }
 
 /** How many members match, counting no further than `cap` (a large population stops the scan early). */
