@@ -372,6 +372,15 @@ describe('listMembers: broad searches (more than SEARCH_COUNT_CAP matches)', () 
     }
   });
 
+  it('counts a large tenant exactly, by status too, and answers a page past the end with nothing', async () => {
+    const all = await listMembers(db, bigScope, { pageSize: 10 });
+    const active = await listMembers(db, bigScope, { status: 'active', pageSize: 10 });
+    const [{ n }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from tenant_members where tenant_id = ${big.id}::uuid and status = 'active'`)) as unknown as [{ n: number }];
+    expect(all).toMatchObject({ total: 2 * N + 1, totalIsLowerBound: false });
+    expect(active).toMatchObject({ total: n, totalIsLowerBound: false });
+    expect(await listMembers(db, bigScope, { pageSize: 10, page: 10_000 })).toMatchObject({ rows: [], total: 2 * N + 1 });
+  });
+
   it('does not count a large org to the end, and still pages it by number and by cursor', async () => {
     const unit = { orgId: big.org('Big__Unit').id, pageSize: 100 };
     const first = await listMembers(db, bigScope, unit);

@@ -263,9 +263,9 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
     result = small;
   } else if (!qn) {
     // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
-    result = { ...(await walkPage(db, filters, spec, query.status ?? null, COLLECT_MAX))!, totalIsLowerBound: true };
+    result = { ...(await walkPage(db, filters, spec, query.status ?? null, null))!, totalIsLowerBound: true };
   } else {
-    const walked = await walkPage(db, filters, spec, query.status ?? null, COLLECT_MAX, qn);
+    const walked = await walkPage(db, filters, spec, query.status ?? null, null, qn);
     result = walked ? { ...walked, totalIsLowerBound: true } : await collect(db, filters, qn, spec);
   }
 
@@ -366,7 +366,9 @@ async function collectRows(
  * walk keeps the matches within a budget of rows; null when that budget ran out (step 3 then
  * collects the matches whole).
  */
-async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberStatus | null, total: number, qn: string | null = null): Promise<PageResult | null> {
+async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberStatus | null, exact: number | null, qn: string | null = null): Promise<PageResult | null> {
+  // Without an exact count the total says "more than COLLECT_MAX".
+  const total = exact ?? COLLECT_MAX;
   const keys = sortKeys(spec.sort, spec.locale, TABLE_COLS);
   const grouped = spec.sort === 'status' && !status;
   const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
@@ -409,6 +411,8 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
       if (rows.length > 0) return { rows, total };
     }
 
+    // A page number past the end of an exactly counted list: nothing to walk through.
+    if (exact !== null && spec.offset >= exact) return { rows: [], total };
     if (!grouped) return { rows: await fetchGroup(null, spec.dir, spec.limit, spec.offset, null), total };
     // Group by group: a group that yields rows was reached; one that yields none was skipped whole,
     // and only then is its size needed (never on the first pages).
@@ -434,8 +438,9 @@ const BUDGET_SPENT = Symbol('budget spent');
  * amount before they are collected whole.
  */
 async function walkMatches(db: Db, filters: SQL[], qn: string, keys: SQL[], dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> {
-  // Enough rows for matches as dense as 1 in 40; sparser ones are cheaper to collect whole.
-  const budget = Math.min(50_000, 40 * (offset + limit));
+  // Enough rows for matches as dense as 1 in 100 (more than COLLECT_MAX of 100,000 members, evenly
+  // spread); sparser or clustered ones are cheaper to collect whole.
+  const budget = Math.min(50_000, 100 * (offset + limit));
   const walked = keys.map((_, i) => sql.raw(`m.k${i}`));
   const rows = await db.execute<RawRow>(sql`
     select ${PAGE_COLUMNS}
