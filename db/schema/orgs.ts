@@ -82,7 +82,8 @@ export const orgMemberships = pgTable(
   },
   (t) => [
     unique('org_memberships_org_member_uq').on(t.orgId, t.memberId),
-    index('org_memberships_member_idx').on(t.memberId),
+    // (member, org): "has a membership in this subtree" (memberInScope) reads the index alone.
+    index('org_memberships_member_idx').on(t.memberId, t.orgId),
     index('org_memberships_member_admin_idx').on(t.memberId).where(sql`${t.isAdmin}`),
     // An org with members cannot be deleted (NO ACTION): the admin removes them first.
     foreignKey({
