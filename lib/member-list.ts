@@ -236,7 +236,6 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
   } else if (scope.kind === 'subtrees') {
     filters.push(memberInScope(scope));
   }
-  const narrowedBeyondStatus = Boolean(query.admin);
   if (query.status) filters.push(eq(tenantMembers.status, query.status));
   if (query.admin === 'tenant') filters.push(sql`${tenantMembers.isTenantAdmin}`);
   if (query.admin === 'org') filters.push(isOrgAdminIn(scope));
@@ -253,13 +252,15 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
     cursor: query.cursor ? await resolveCursor(db, scope, query.cursor, sort, query.locale) : null,
   };
 
+  // A search, one org or the administrators are usually few: collected straight away.
+  const probablySmall = Boolean(qn || query.admin || (query.orgId && !query.includeSubOrgs));
   let result: PageResult;
   let small: PageResult | null;
-  if (!qn && !narrowedBeyondStatus && scope.kind === 'tenant' && !query.orgId) {
+  if (!qn && !query.admin && scope.kind === 'tenant' && !query.orgId) {
     // The whole tenant (by status or not): counted exactly from an index of tenant_members alone.
     const total = await (query.status ? countWhere(db, filters) : simpleCount(db, tenantId));
     result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : (await walkPage(db, filters, spec, query.status ?? null, total))!;
-  } else if ((small = await collectIfSmall(db, filters, qn, spec, Boolean(qn || query.admin || (query.orgId && !query.includeSubOrgs))))) {
+  } else if ((small = await collectIfSmall(db, filters, qn, spec, probablySmall))) {
     result = small;
   } else if (!qn) {
     // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
@@ -295,7 +296,8 @@ const toPageRow = ({ memberId, userId, email, firstName, lastName, status, isTen
 });
 
 /**
- * Steps 1 and 3: every matching member (or the first `cap`), then sorted, paged and counted in one pass. MATERIALIZED keeps PostgreSQL from walking a name index instead, which is slow when the
+ * Steps 1 and 3: every matching member (or the first `cap`), then sorted, paged and counted in one
+ * pass. MATERIALIZED keeps PostgreSQL from walking a name index instead, which is slow when the
  * matches lie far apart in that order (that is step 2's job, within a budget).
  */
 async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec, cap?: number): Promise<PageResult> {
@@ -322,9 +324,8 @@ async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec
 
 /**
  * Step 1: the page when at most COLLECT_MAX members match, else null. A population that is probably
- * small (a search, one org, administrators) is collected straight away, capped, in one statement;
- * otherwise (a subtree) a count that stops at COLLECT_MAX + 1 asks first, as collecting 2,001 rows
- * only to throw them away would cost more.
+ * small is collected straight away, capped, in one statement; otherwise (a subtree) a count that
+ * stops at COLLECT_MAX + 1 asks first, as collecting 2,001 rows only to throw them away costs more.
  */
 async function collectIfSmall(db: Db, filters: SQL[], qn: string | null, spec: PageSpec, probablySmall: boolean): Promise<PageResult | null> {
   if (!probablySmall) return (await countUpTo(db, filters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX ? collect(db, filters, qn, spec) : null;
