@@ -67,6 +67,7 @@ test.describe('an organization administrator sees and manages only their subtree
     const indiaAdmin = await tenant.addMember({ org: `${root}__India`, isAdmin: true });
     const hr = await tenant.addMember({ org: `${root}__India__HR`, firstName: 'Hari', lastName: 'Inscope' });
     await signIn(page, indiaAdmin);
+    await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
     await page.goto(`/t/${tenant.slug}/users/${tenant.memberId(hr)}`);
     await page.getByRole('button', { name: 'Deactivate' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
