@@ -137,6 +137,8 @@ const statusRank = (status: SQL) => sql`array_position(array['active', 'invited'
 export const COLLECT_MAX = 2000;
 /** Large subtrees and broad searches are not counted past this ("more than 2,000"). */
 export const SEARCH_COUNT_CAP = COLLECT_MAX;
+/** A search expected to match up to this many members is collected (and counted exactly) rather than walked. */
+export const SEARCH_COLLECT_MAX = 5000;
 
 /** The user columns the sort keys are computed from: the tables, or a collected set `m`. */
 interface SortCols {
@@ -205,15 +207,16 @@ interface PageSpec {
  * same at any depth; `page` alone uses OFFSET, fine for the first pages.
  *
  * How (so that 100,000 members answer in milliseconds, `npm run bench:lists`):
- * 1. A small population (≤ COLLECT_MAX after filters and search: most filtered lists, most
- *    searches) is collected, sorted, paged and exactly counted in one statement (collectIfSmall).
+ * 1. A small population (≤ COLLECT_MAX after filters: most filtered lists) is collected, sorted,
+ *    paged and exactly counted in one statement (collectIfSmall).
  * 2. A large one walks the index of the sort order (50 index entries for a first page; a keyset
  *    cursor makes any later page as cheap). The whole tenant is counted exactly (an index of
  *    tenant_members alone); a large subtree, org or admin filter says "more than COLLECT_MAX"
  *    (`totalIsLowerBound`), as counting it exactly would cost more than the page.
- * 3. A broad search walks that index too, keeping the matches, within a budget of rows ("more
- *    than COLLECT_MAX"). Matches that lie far from the start of the order ("山" sorted by given
- *    name: kanji sort after every Latin name) exhaust the budget and are collected whole.
+ * 3. A search expected (PostgreSQL's estimate) to match up to SEARCH_COLLECT_MAX is collected and
+ *    counted. A broader one walks that index too, keeping the matches, within a budget of rows
+ *    ("more than COLLECT_MAX"); matches that lie far from the start of the order ("山" sorted by
+ *    given name: kanji sort after every Latin name) exhaust the budget and are collected whole.
  */
 export async function listMembers(db: Db, scope: AdminScope, query: MemberListQuery = {}): Promise<MemberListResult> {
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(query.pageSize ?? DEFAULT_PAGE_SIZE)));
@@ -252,22 +255,29 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
     cursor: query.cursor ? await resolveCursor(db, scope, query.cursor, sort, query.locale) : null,
   };
 
-  // A search, one org or the administrators are usually few: collected straight away.
-  const probablySmall = Boolean(qn || query.admin || (query.orgId && !query.includeSubOrgs));
   let result: PageResult;
   let small: PageResult | null;
-  if (!qn && !query.admin && scope.kind === 'tenant' && !query.orgId) {
+  if (qn) {
+    // PostgreSQL's estimate of the matches (a prefix is estimated well from its statistics) decides:
+    // up to SEARCH_COLLECT_MAX they are collected and counted; more are walked, and counted only up
+    // to COLLECT_MAX + 1, side by side. A walk that finds too few (clustered matches) collects after all.
+    if ((await estimateMatches(db, filters, qn)) <= SEARCH_COLLECT_MAX) {
+      result = await collect(db, filters, qn, spec);
+    } else {
+      const [walked, atLeast] = await Promise.all([walkPage(db, filters, spec, query.status ?? null, null, qn), countUpTo(db, filters, qn, COLLECT_MAX + 1)]);
+      result = walked
+        ? { rows: walked.rows, total: Math.min(atLeast, COLLECT_MAX), totalIsLowerBound: atLeast > COLLECT_MAX }
+        : await collect(db, filters, qn, spec);
+    }
+  } else if (!query.admin && scope.kind === 'tenant' && !query.orgId) {
     // The whole tenant (by status or not): counted exactly from an index of tenant_members alone.
     const total = await (query.status ? countWhere(db, filters) : simpleCount(db, tenantId));
     result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : (await walkPage(db, filters, spec, query.status ?? null, total))!;
-  } else if ((small = await collectIfSmall(db, filters, qn, spec, probablySmall))) {
+  } else if ((small = await collectIfSmall(db, filters, spec, Boolean(query.admin || (query.orgId && !query.includeSubOrgs))))) {
     result = small;
-  } else if (!qn) {
+  } else {
     // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
     result = { ...(await walkPage(db, filters, spec, query.status ?? null, null))!, totalIsLowerBound: true };
-  } else {
-    const walked = await walkPage(db, filters, spec, query.status ?? null, null, qn);
-    result = walked ? { ...walked, totalIsLowerBound: true } : await collect(db, filters, qn, spec);
   }
 
   const { rows, total, totalIsLowerBound = false } = result;
@@ -327,10 +337,18 @@ async function collect(db: Db, filters: SQL[], qn: string | null, spec: PageSpec
  * small is collected straight away, capped, in one statement; otherwise (a subtree) a count that
  * stops at COLLECT_MAX + 1 asks first, as collecting 2,001 rows only to throw them away costs more.
  */
-async function collectIfSmall(db: Db, filters: SQL[], qn: string | null, spec: PageSpec, probablySmall: boolean): Promise<PageResult | null> {
-  if (!probablySmall) return (await countUpTo(db, filters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX ? collect(db, filters, qn, spec) : null;
-  const result = await collect(db, filters, qn, spec, COLLECT_MAX + 1);
+async function collectIfSmall(db: Db, filters: SQL[], spec: PageSpec, probablySmall: boolean): Promise<PageResult | null> {
+  if (!probablySmall) return (await countUpTo(db, filters, null, COLLECT_MAX + 1)) <= COLLECT_MAX ? collect(db, filters, null, spec) : null;
+  const result = await collect(db, filters, null, spec, COLLECT_MAX + 1);
   return result.total <= COLLECT_MAX ? result : null;
+}
+
+/** PostgreSQL's estimate of how many members match (planning only: about a millisecond). */
+async function estimateMatches(db: Db, filters: SQL[], qn: string): Promise<number> {
+  const [row] = await db.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(sql`
+    explain (format json) select 1 from ${tenantMembers} join ${users} on ${users.id} = ${tenantMembers.userId}
+    where ${and(...filters)} and ${searchCondition(qn)}`);
+  return row?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? Number.POSITIVE_INFINITY;
 }
 
 /** The collecting statement: matches, then the total over all of them, then the rows after `after` in `dir` order. */
@@ -436,26 +454,33 @@ const BUDGET_SPENT = Symbol('budget spent');
 /**
  * A broad search's walk: the members in sort order (the index, as without a search), keeping the
  * matches. It stops after a budget of rows, so matches far from where it starts cost a bounded
- * amount before they are collected whole.
+ * amount before they are collected whole. Fewer than `limit` rows: the budget ran out (or the list did).
  */
 async function walkMatches(db: Db, filters: SQL[], qn: string, keys: SQL[], dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> {
-  // Enough rows for matches as dense as 1 in 100 (more than COLLECT_MAX of 100,000 members, evenly
-  // spread); sparser or clustered ones are cheaper to collect whole.
-  const budget = Math.min(50_000, 100 * (offset + limit));
+  const need = offset + limit;
   const walked = keys.map((_, i) => sql.raw(`m.k${i}`));
-  const rows = await db.execute<RawRow>(sql`
-    select ${PAGE_COLUMNS}
-    from (
-      select ${SET_COLUMNS}, ${sql.join(keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`), sql`, `)}
-      from ${tenantMembers} join ${users} on ${users.id} = ${tenantMembers.userId}
-      where ${and(...filters)} ${after ? sql`and ${beyond(keys, dir, after)}` : sql``}
-      order by ${orderBy(keys, dir)}
-      limit ${budget}
-    ) m
-    where ${searchCondition(qn, { email: sql.raw('m.email'), first: sql.raw('m.first_name'), last: sql.raw('m.last_name') })}
-    order by ${orderBy(walked, dir)}
-    limit ${limit} offset ${offset}`);
-  return rows.map(toPageRow);
+  const walk = (budget: number) =>
+    db.execute<RawRow>(sql`
+      select ${PAGE_COLUMNS}
+      from (
+        select ${SET_COLUMNS}, ${sql.join(keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`), sql`, `)}
+        from ${tenantMembers} join ${users} on ${users.id} = ${tenantMembers.userId}
+        where ${and(...filters)} ${after ? sql`and ${beyond(keys, dir, after)}` : sql``}
+        order by ${orderBy(keys, dir)}
+        limit ${budget}
+      ) m
+      where ${searchCondition(qn, { email: sql.raw('m.email'), first: sql.raw('m.first_name'), last: sql.raw('m.last_name') })}
+      order by ${orderBy(walked, dir)}
+      limit ${need}`);
+  // A short first walk tells how dense the matches are where the order starts; a second one goes as
+  // far as that density needs, unless that is further than collecting would cost.
+  const probe = 10 * need;
+  let rows = await walk(probe);
+  if (rows.length > 0 && rows.length < need) {
+    const budget = Math.ceil((1.5 * probe * need) / rows.length);
+    if (budget <= Math.min(50_000, 100 * need)) rows = await walk(budget);
+  }
+  return rows.slice(offset).map(toPageRow);
 }
 
 /** How many members match, counting no further than `cap` (a large population stops the scan early). */
