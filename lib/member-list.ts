@@ -225,6 +225,7 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
   return db.transaction(
     async (tx) => {
       await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
+      await tx.execute(sql`set local random_page_cost = 1.1`);
       return listMembersIn(tx, scope, query);
     },
     { accessMode: 'read only' },
@@ -406,10 +407,15 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
   const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
   const fetchGroup = async (group: MemberStatus | null, dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> => {
     const groupFilters = group ? [...filters, eq(tenantMembers.status, group)] : filters;
-    // (Active members are the bulk of any large population: no need to ask.)
-    if (group && group !== 'active' && (await countUpTo(db, groupFilters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX) {
-      const rows = await collectRows(db, groupFilters, qn, { sort: 'name', locale: spec.locale, dir, limit, offset, after: after && { keys: after, status: group } });
-      return rows.map(toPageRow);
+    // A small group is collected: first capped, in one statement (when the page lies within the
+    // cap); when that finds nothing, a count says whether the group is small. (Active members are
+    // the bulk of any large population: walked straight away.)
+    if (group && group !== 'active') {
+      const collectGroup = (cap?: number) =>
+        collectRows(db, groupFilters, qn, { sort: 'name', locale: spec.locale, dir, limit, offset, after: after && { keys: after, status: group }, cap });
+      const capped = offset + limit <= COLLECT_MAX ? await collectGroup(COLLECT_MAX + 1) : [];
+      if (capped.length > 0 && capped[0]!.total <= COLLECT_MAX) return capped.map(toPageRow);
+      if (capped.length === 0 && (await countUpTo(db, groupFilters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX) return (await collectGroup()).map(toPageRow);
     }
     if (qn) {
       const rows = await walkMatches(db, groupFilters, qn, keys, dir, limit, offset, after);
