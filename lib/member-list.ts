@@ -273,12 +273,13 @@ async function listMembersIn(db: Db, scope: AdminScope, query: MemberListQuery):
   let small: PageResult | null;
   if (qn) {
     // PostgreSQL's estimate of the matches (a prefix is estimated well from its statistics) decides:
-    // up to SEARCH_COLLECT_MAX they are collected and counted; more are walked, and counted only up
-    // to COLLECT_MAX + 1, side by side. A walk that finds too few (clustered matches) collects after all.
+    // up to SEARCH_COLLECT_MAX they are collected and counted; more are walked, then counted only up
+    // to COLLECT_MAX + 1. A walk that finds too few (clustered matches) collects after all.
     if ((await estimateMatches(db, filters, qn)) <= SEARCH_COLLECT_MAX) {
       result = await collect(db, filters, qn, spec);
     } else {
-      const [walked, atLeast] = await Promise.all([walkPage(db, filters, spec, query.status ?? null, null, qn), countUpTo(db, filters, qn, COLLECT_MAX + 1)]);
+      const walked = await walkPage(db, filters, spec, query.status ?? null, null, qn);
+      const atLeast = walked ? await countUpTo(db, filters, qn, COLLECT_MAX + 1) : 0;
       result = walked
         ? { rows: walked.rows, total: Math.min(atLeast, COLLECT_MAX), totalIsLowerBound: atLeast > COLLECT_MAX }
         : await collect(db, filters, qn, spec);
