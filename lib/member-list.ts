@@ -414,9 +414,14 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
     if (group && group !== 'active') {
       const collectGroup = (cap?: number) =>
         collectRows(db, groupFilters, qn, { sort: 'name', locale: spec.locale, dir, limit, offset, after: after && { keys: after, status: group }, cap });
-      const capped = offset + limit <= COLLECT_MAX ? await collectGroup(COLLECT_MAX + 1) : [];
-      if (capped.length > 0 && capped[0]!.total <= COLLECT_MAX) return capped.map(toPageRow);
-      if (capped.length === 0 && (await countUpTo(db, groupFilters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX) return (await collectGroup()).map(toPageRow);
+      // The whole tenant's status groups are counted exactly from an index: no need to guess.
+      if (exact !== null && !qn) {
+        if ((await countWhere(db, groupFilters)) <= COLLECT_MAX) return (await collectGroup()).map(toPageRow);
+      } else {
+        const capped = offset + limit <= COLLECT_MAX ? await collectGroup(COLLECT_MAX + 1) : [];
+        if (capped.length > 0 && capped[0]!.total <= COLLECT_MAX) return capped.map(toPageRow);
+        if (capped.length === 0 && (await countUpTo(db, groupFilters, qn, COLLECT_MAX + 1)) <= COLLECT_MAX) return (await collectGroup()).map(toPageRow);
+      }
     }
     if (qn) {
       const rows = await walkMatches(db, groupFilters, qn, keys, dir, limit, offset, after);
