@@ -224,8 +224,7 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
   // a caller's transaction this is a savepoint, and the setting lasts until that transaction ends.)
   return db.transaction(
     async (tx) => {
-      await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
-      await tx.execute(sql`set local random_page_cost = 1.1`);
+      await tx.execute(sql`select set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)`);
       return listMembersIn(tx, scope, query);
     },
     { accessMode: 'read only' },
@@ -424,18 +423,20 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
       }
     }
     if (qn) {
-      const rows = await walkMatches(db, groupFilters, qn, keys, dir, limit, offset, after);
+      const rows = await walking(db, () => walkMatches(db, groupFilters, qn, keys, dir, limit, offset, after));
       if (rows.length < limit) throw BUDGET_SPENT;
       return rows;
     }
-    return db
-      .select(ROW_FIELDS)
-      .from(tenantMembers)
-      .innerJoin(users, eq(users.id, tenantMembers.userId))
-      .where(and(...groupFilters, after ? beyond(keys, dir, after) : undefined))
-      .orderBy(...keys.map((k) => (dir === 'asc' ? asc(k) : desc(k))))
-      .limit(limit)
-      .offset(offset);
+    return walking(db, () =>
+      db
+        .select(ROW_FIELDS)
+        .from(tenantMembers)
+        .innerJoin(users, eq(users.id, tenantMembers.userId))
+        .where(and(...groupFilters, after ? beyond(keys, dir, after) : undefined))
+        .orderBy(...keys.map((k) => (dir === 'asc' ? asc(k) : desc(k))))
+        .limit(limit)
+        .offset(offset),
+    );
   };
 
   try {
@@ -475,6 +476,21 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
   }
 }
 const BUDGET_SPENT = Symbol('budget spent');
+
+/**
+ * Runs a walk as a walk. Its cost is bounded by construction (a LIMIT, or a budget of rows), but
+ * past a few thousand rows PostgreSQL may estimate that hashing and sorting the whole population
+ * is cheaper, and on a large tenant that is ten times slower: sorts and hash or merge joins are
+ * off for this statement only (listMembers runs in its own transaction).
+ */
+async function walking<T>(db: Db, walk: () => Promise<T>): Promise<T> {
+  await db.execute(sql`select set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
+  try {
+    return await walk();
+  } finally {
+    await db.execute(sql`select set_config('enable_sort', 'on', true), set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true)`);
+  }
+}
 
 /**
  * A broad search's walk: the members in sort order (the index, as without a search), keeping the
