@@ -22,10 +22,10 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const ORGS = Number(process.env.BENCH_ORGS ?? 2_000);
 
 // Realistic names: 60 % English, 40 % Japanese (kanji with the romaji used for the email).
-const EN_FIRST = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth', 'David', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Christopher', 'Nancy', 'Daniel', 'Lisa', 'Matthew', 'Betty', 'Anthony', 'Margaret', 'Mark', 'Sandra', 'Priya', 'Ravi', 'Arjun', 'Ananya', 'Wei', 'Mei', 'Olivia', 'Noah', 'Emma', 'Liam'];
-const EN_LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Kumar', 'Sharma', 'Patel', 'Singh', 'Chen', 'Wang', "O'Brien", 'van der Berg', 'McDonald', 'Nguyen'];
-const JA_FIRST = [['太郎', 'taro'], ['花子', 'hanako'], ['翔', 'sho'], ['蓮', 'ren'], ['陽翔', 'haruto'], ['結衣', 'yui'], ['美咲', 'misaki'], ['大輔', 'daisuke'], ['健太', 'kenta'], ['拓也', 'takuya'], ['直樹', 'naoki'], ['優子', 'yuko'], ['恵', 'megumi'], ['裕子', 'hiroko'], ['誠', 'makoto'], ['浩', 'hiroshi'], ['さくら', 'sakura'], ['ひなた', 'hinata'], ['はると', 'haruto'], ['あおい', 'aoi'], ['一郎', 'ichiro'], ['次郎', 'jiro'], ['明美', 'akemi'], ['由美', 'yumi'], ['真由美', 'mayumi'], ['秀樹', 'hideki'], ['和也', 'kazuya'], ['智子', 'tomoko'], ['健一', 'kenichi'], ['愛', 'ai']];
-const JA_LAST = [['佐藤', 'sato'], ['鈴木', 'suzuki'], ['高橋', 'takahashi'], ['田中', 'tanaka'], ['伊藤', 'ito'], ['渡辺', 'watanabe'], ['山本', 'yamamoto'], ['中村', 'nakamura'], ['小林', 'kobayashi'], ['加藤', 'kato'], ['吉田', 'yoshida'], ['山田', 'yamada'], ['佐々木', 'sasaki'], ['山口', 'yamaguchi'], ['松本', 'matsumoto'], ['井上', 'inoue'], ['木村', 'kimura'], ['林', 'hayashi'], ['斎藤', 'saito'], ['清水', 'shimizu'], ['山崎', 'yamazaki'], ['森', 'mori'], ['池田', 'ikeda'], ['橋本', 'hashimoto'], ['阿部', 'abe'], ['石川', 'ishikawa'], ['山下', 'yamashita'], ['中島', 'nakajima'], ['前田', 'maeda'], ['藤田', 'fujita']];
+const EN_FIRST = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth', 'David', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Christopher', 'Nancy', 'Daniel', 'Lisa', 'Matthew', 'Betty', 'Anthony', 'Margaret', 'Mark', 'Sandra', 'Donald', 'Ashley', 'Steven', 'Kimberly', 'Paul', 'Emily', 'Andrew', 'Donna', 'Joshua', 'Michelle', 'Kenneth', 'Carol', 'Kevin', 'Amanda', 'Brian', 'Melissa', 'George', 'Deborah', 'Timothy', 'Stephanie', 'Ronald', 'Rebecca', 'Edward', 'Sharon', 'Jason', 'Laura', 'Jeffrey', 'Cynthia', 'Ryan', 'Kathleen', 'Jacob', 'Amy', 'Gary', 'Angela', 'Nicholas', 'Shirley', 'Eric', 'Anna', 'Jonathan', 'Brenda', 'Stephen', 'Pamela', 'Larry', 'Emma', 'Justin', 'Nicole', 'Scott', 'Helen', 'Brandon', 'Samantha', 'Benjamin', 'Katherine', 'Samuel', 'Christine', 'Gregory', 'Debra', 'Alexander', 'Rachel', 'Frank', 'Carolyn', 'Patrick', 'Janet', 'Raymond', 'Catherine', 'Jack', 'Maria', 'Dennis', 'Heather', 'Jerry', 'Diane', 'Tyler', 'Ruth', 'Aaron', 'Julie', 'Priya', 'Ravi', 'Arjun', 'Ananya', 'Wei', 'Mei', 'Olivia', 'Noah', 'Liam', 'Sofia', 'Lucas', 'Chloe', 'Mateo', 'Zoe', 'Hugo', 'Ines', 'Lars', 'Ingrid', 'Pierre', 'Amelie'];
+const EN_LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Hill', 'Flores', 'Green', 'Adams', 'Nelson', 'Baker', 'Hall', 'Rivera', 'Campbell', 'Mitchell', 'Carter', 'Roberts', 'Gomez', 'Phillips', 'Evans', 'Turner', 'Diaz', 'Parker', 'Cruz', 'Edwards', 'Collins', 'Reyes', 'Stewart', 'Morris', 'Morales', 'Murphy', 'Cook', 'Rogers', 'Gutierrez', 'Ortiz', 'Morgan', 'Cooper', 'Peterson', 'Bailey', 'Reed', 'Kelly', 'Howard', 'Ramos', 'Kim', 'Cox', 'Ward', 'Richardson', 'Watson', 'Brooks', 'Chavez', 'Wood', 'James', 'Bennett', 'Gray', 'Mendoza', 'Ruiz', 'Hughes', 'Price', 'Alvarez', 'Castillo', 'Sanders', 'Patel', 'Myers', 'Long', 'Ross', 'Foster', 'Jimenez', 'Kumar', 'Sharma', 'Singh', 'Gupta', 'Chen', 'Wang', 'Li', 'Zhang', 'Liu', "O'Brien", "O'Connor", 'van der Berg', 'de Vries', 'McDonald', 'MacLeod', 'Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Dubois', 'Moreau', 'Laurent', 'Rossi', 'Russo', 'Ferrari', 'Esposito', 'Bianchi', 'Silva', 'Santos', 'Oliveira', 'Costa', 'Johansson', 'Andersson', 'Nilsson', 'Larsen', 'Hansen', 'Novak', 'Kowalski', 'Nowak'];
+const JA_FIRST = [['太郎', 'taro'], ['花子', 'hanako'], ['翔', 'sho'], ['蓮', 'ren'], ['陽翔', 'haruto'], ['結衣', 'yui'], ['美咲', 'misaki'], ['大輔', 'daisuke'], ['健太', 'kenta'], ['拓也', 'takuya'], ['直樹', 'naoki'], ['優子', 'yuko'], ['恵', 'megumi'], ['裕子', 'hiroko'], ['誠', 'makoto'], ['浩', 'hiroshi'], ['さくら', 'sakura'], ['ひなた', 'hinata'], ['はると', 'haruto'], ['あおい', 'aoi'], ['一郎', 'ichiro'], ['次郎', 'jiro'], ['明美', 'akemi'], ['由美', 'yumi'], ['真由美', 'mayumi'], ['秀樹', 'hideki'], ['和也', 'kazuya'], ['智子', 'tomoko'], ['健一', 'kenichi'], ['愛', 'ai'], ['大翔', 'hiroto'], ['悠真', 'yuma'], ['湊', 'minato'], ['樹', 'itsuki'], ['陽菜', 'hina'], ['凛', 'rin'], ['芽依', 'mei'], ['葵', 'aoi'], ['結菜', 'yuna'], ['莉子', 'riko'], ['翼', 'tsubasa'], ['隼人', 'hayato'], ['亮', 'ryo'], ['剛', 'tsuyoshi'], ['修', 'osamu'], ['茂', 'shigeru'], ['清', 'kiyoshi'], ['勇', 'isamu'], ['洋子', 'yoko'], ['幸子', 'sachiko'], ['久美子', 'kumiko'], ['美穂', 'miho'], ['麻衣', 'mai'], ['彩', 'aya'], ['奈々', 'nana'], ['千尋', 'chihiro'], ['晴美', 'harumi'], ['聡', 'satoshi'], ['学', 'manabu'], ['進', 'susumu']];
+const JA_LAST = [['佐藤', 'sato'], ['鈴木', 'suzuki'], ['高橋', 'takahashi'], ['田中', 'tanaka'], ['伊藤', 'ito'], ['渡辺', 'watanabe'], ['山本', 'yamamoto'], ['中村', 'nakamura'], ['小林', 'kobayashi'], ['加藤', 'kato'], ['吉田', 'yoshida'], ['山田', 'yamada'], ['佐々木', 'sasaki'], ['山口', 'yamaguchi'], ['松本', 'matsumoto'], ['井上', 'inoue'], ['木村', 'kimura'], ['林', 'hayashi'], ['斎藤', 'saito'], ['清水', 'shimizu'], ['山崎', 'yamazaki'], ['森', 'mori'], ['池田', 'ikeda'], ['橋本', 'hashimoto'], ['阿部', 'abe'], ['石川', 'ishikawa'], ['山下', 'yamashita'], ['中島', 'nakajima'], ['前田', 'maeda'], ['藤田', 'fujita'], ['小川', 'ogawa'], ['後藤', 'goto'], ['岡田', 'okada'], ['長谷川', 'hasegawa'], ['村上', 'murakami'], ['近藤', 'kondo'], ['石井', 'ishii'], ['坂本', 'sakamoto'], ['遠藤', 'endo'], ['青木', 'aoki'], ['藤井', 'fujii'], ['西村', 'nishimura'], ['福田', 'fukuda'], ['太田', 'ota'], ['三浦', 'miura'], ['藤原', 'fujiwara'], ['岡本', 'okamoto'], ['松田', 'matsuda'], ['中川', 'nakagawa'], ['中野', 'nakano'], ['原田', 'harada'], ['小野', 'ono'], ['田村', 'tamura'], ['竹内', 'takeuchi'], ['金子', 'kaneko'], ['和田', 'wada'], ['中山', 'nakayama'], ['石田', 'ishida'], ['上田', 'ueda'], ['森田', 'morita']];
 const ORG_WORDS = ['Sales', 'HR', 'Engineering', 'Finance', 'Support', 'Marketing', 'Legal', 'Operations', '営業', '人事', '開発', '経理'];
 
 const withDatabase = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
@@ -183,16 +183,29 @@ async function measure(name: string, fn: (i: number) => Promise<unknown>, iterat
   return { name, p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1)!, n: times.length };
 }
 
-/** Search inputs an admin would type: name and email prefixes, full names both orders, Japanese with and without a space. */
+/**
+ * Search inputs an admin would type, kinds taken in turn: 2 and 4 letters of a given name, 3 letters
+ * and the whole of a family name, one kanji and a whole kanji family name, family name + given name
+ * with and without the space, romaji, full names in both orders, an email prefix, nothing found.
+ */
 function searchInputs(): string[] {
+  const kinds: string[][] = [
+    EN_FIRST.map((f) => f.slice(0, 2)),
+    EN_FIRST.map((f) => f.slice(0, 4).toLowerCase()),
+    EN_LAST.map((l) => l.slice(0, 3)),
+    EN_LAST.map((l) => l.toUpperCase()),
+    JA_LAST.map(([k]) => k!.slice(0, 1)),
+    JA_LAST.map(([k]) => k!),
+    JA_LAST.map(([k], i) => `${k} ${JA_FIRST[i % JA_FIRST.length]![0]!.slice(0, 1)}`),
+    JA_LAST.map(([k], i) => `${k}${JA_FIRST[i % JA_FIRST.length]![0]}`),
+    JA_LAST.map(([, r]) => r!.slice(0, 3)),
+    EN_FIRST.map((f, i) => `${f} ${EN_LAST[i % EN_LAST.length]!.slice(0, 2)}`),
+    EN_LAST.map((l, i) => `${l} ${EN_FIRST[i % EN_FIRST.length]}`),
+    EN_FIRST.map((f, i) => `${f.toLowerCase()}.${EN_LAST[i % EN_LAST.length]!.toLowerCase().slice(0, 3)}`),
+    ['nobody-matches', 'zzz', '存在しない'],
+  ];
   const out: string[] = [];
-  for (const f of EN_FIRST) out.push(f.slice(0, 2), f.slice(0, 4).toLowerCase());
-  for (const l of EN_LAST) out.push(l.slice(0, 3), l.toUpperCase());
-  for (const [i, [k, r]] of JA_LAST.entries()) {
-    const [fk] = JA_FIRST[i % JA_FIRST.length]!;
-    out.push(k!.slice(0, 1), k!, `${k} ${fk!.slice(0, 1)}`, `${k}${fk}`, r!.slice(0, 3));
-  }
-  out.push('john smi', 'smith jo', 'mary.jo', 'taro.yamada1', 'kumar', 'nobody-matches');
+  for (let i = 0; out.length < 1000; i++) for (const kind of kinds) out.push(kind[i % kind.length]!);
   return out;
 }
 
