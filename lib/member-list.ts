@@ -219,9 +219,10 @@ interface PageSpec {
  *    given name: kanji sort after every Latin name) exhaust the budget and are collected whole.
  */
 export async function listMembers(db: Db, scope: AdminScope, query: MemberListQuery = {}): Promise<MemberListResult> {
-  // One read-only transaction: the count and the rows see the same data, and parallel workers are
-  // off: starting them costs more than these 50-row statements gain (50 ms on a 2-core host). (Inside
-  // a caller's transaction this is a savepoint, and the setting lasts until that transaction ends.)
+  // One read-only transaction: the count and the rows see the same data; parallel workers are off
+  // (starting them costs more than these 50-row statements gain: 50 ms on a 2-core host), and index
+  // probes are priced as the in-memory reads they are (random_page_cost 1.1, not the disk-era 4).
+  // Inside a caller's transaction this is a savepoint, and the settings last until that one ends.
   return db.transaction(
     async (tx) => {
       await tx.execute(sql`select set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)`);
