@@ -89,7 +89,7 @@ export async function MemberTable({ tenantSlug, scope, searchParams, basePath, f
   return (
     <div className="space-y-4">
       <form method="get" action={basePath} role="search" aria-label={t('filters.title')} className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-6">
-        <div className="sm:col-span-2">
+        <div className={clsx('sm:col-span-2', fixedOrgId && 'lg:col-span-4')}>
           <label htmlFor={id('q')} className="block text-sm font-medium text-slate-700">
             {t('filters.q')}
           </label>
