@@ -74,6 +74,6 @@ test.describe('an organization administrator sees and manages only their subtree
     await expect(page.getByRole('main')).toContainText('is deactivated');
     // The audit log shows the change to the org admin (it is inside their subtree).
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Audit log' }).click();
-    await expect(page.getByRole('main').getByRole('table')).toContainText(hr);
+    await expect(page.getByRole('main')).toContainText(hr);
   });
 });

@@ -73,8 +73,12 @@ test('a Japanese administrator provisions a user, who registers in Japanese', as
   await other.getByLabel('パスワード（確認）').fill('short');
   await other.getByRole('button', { name: 'アカウントを作成' }).click();
   await expect(other.getByText(/12文字/).first()).toBeVisible();
+  // Passwords are never echoed back: wait for the form to settle (reset) before typing again.
+  await expect(other.getByRole('button', { name: 'アカウントを作成' })).toBeEnabled();
+  await expect(other.getByLabel('パスワード', { exact: true })).toHaveValue('');
   await other.getByLabel('パスワード', { exact: true }).fill(PASSWORD);
   await other.getByLabel('パスワード（確認）').fill(PASSWORD);
+  await expect(other.getByLabel('パスワード', { exact: true })).toHaveValue(PASSWORD);
   await other.getByRole('button', { name: 'アカウントを作成' }).click();
   await expect(other).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
   await expect(other.getByRole('heading', { name: /ようこそ/ })).toContainText('田中');
