@@ -9,7 +9,7 @@ import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
 import type { EmailStatus } from '@/db/schema';
 import { usesOutbox } from '@/lib/env';
-import { getMailboxMessage, listMailboxMessages } from '@/lib/email/mailbox';
+import { getMailboxMessage, listMailboxMessages, mailboxReaderOf } from '@/lib/email/mailbox';
 import { requireActor } from '@/app/_lib/session';
 
 // A developer tool, shown only with the outbox transport: plain English on purpose, not in the
@@ -52,21 +52,21 @@ function mailboxHref(params: { id?: string; to?: string }): string {
 export default async function DevMailboxPage({ searchParams }: { searchParams: SearchParams }) {
   if (!usesOutbox()) notFound();
   // Outbox messages hold live registration links: signed-in people only.
-  await requireActor();
+  const reader = await mailboxReaderOf(getDb(), await requireActor());
   const params = await searchParams;
   const to = single(params.to)?.trim() || undefined;
   const selectedId = single(params.id);
   const db = getDb();
   const [messages, selected] = await Promise.all([
-    listMailboxMessages(db, { to }),
-    selectedId ? getMailboxMessage(db, selectedId) : Promise.resolve(null),
+    listMailboxMessages(db, reader, { to }),
+    selectedId ? getMailboxMessage(db, reader, selectedId) : Promise.resolve(null),
   ]);
 
   return (
     <main className="mx-auto max-w-[96rem] px-4 py-8 sm:px-6">
       <PageHeader
         title="Dev mailbox"
-        description="Emails kept by the outbox transport (RESEND_API_KEY is not set). Newest 100 first."
+        description="Emails kept by the outbox transport (RESEND_API_KEY is not set): yours, and those of the tenants you administer. Newest 100 first."
         actions={
           <form method="get" action="/dev/mailbox" className="flex items-end gap-2" role="search">
             <label className="flex flex-col text-xs font-medium text-slate-600">

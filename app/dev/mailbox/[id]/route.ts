@@ -1,6 +1,6 @@
 import { getDb } from '@/db/client';
 import { usesOutbox } from '@/lib/env';
-import { getMailboxMessage } from '@/lib/email/mailbox';
+import { getMailboxMessage, mailboxReaderOf } from '@/lib/email/mailbox';
 import { getActor } from '@/app/_lib/session';
 
 export const dynamic = 'force-dynamic';
@@ -26,9 +26,11 @@ function notFound(): Response {
 
 /** GET /dev/mailbox/:id — the stored HTML of one outbox message. */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  if (!usesOutbox() || !(await getActor())) return notFound();
+  const actor = usesOutbox() ? await getActor() : null;
+  if (!actor) return notFound();
   const { id } = await params;
-  const message = await getMailboxMessage(getDb(), id);
+  const db = getDb();
+  const message = await getMailboxMessage(db, await mailboxReaderOf(db, actor), id);
   if (!message?.html) return notFound();
   return new Response(message.html, {
     headers: {
