@@ -37,55 +37,59 @@ function describedBy(id: string, error?: string, hint?: ReactNode) {
 
 type FieldProps = { label: string; name: string; hint?: ReactNode; className?: string };
 
-export function Field({ label, name, hint, className, defaultValue, ...props }: FieldProps & Omit<InputHTMLAttributes<HTMLInputElement>, 'name'>) {
-  const id = props.id ?? `f-${name}`;
+/**
+ * What Field, TextArea and Select share: the id, the error, what to show (echoed after a failed
+ * submit), and the attributes that tie the control to its label, hint and error.
+ */
+function useControl(name: string, id: string | undefined, hint: ReactNode, defaultValue: unknown) {
+  const controlId = id ?? `f-${name}`;
   const error = useFieldError(name);
   const value = useFieldValue(name, defaultValue === undefined ? undefined : String(defaultValue));
   const state = useFormResult();
+  return {
+    error,
+    value,
+    // A new key after each failed submit re-applies the echoed value.
+    key: state.status === 'error' ? state.at : 'initial',
+    attrs: {
+      id: controlId,
+      name,
+      'aria-invalid': error ? true : undefined,
+      'aria-describedby': describedBy(controlId, error, hint),
+      className: clsx(INPUT, error ? 'ring-red-400 focus:ring-red-500' : 'ring-slate-300 focus:ring-brand-500'),
+    },
+  };
+}
+
+/** The label above a control and its hint or error below. */
+function Labelled({ id, label, error, hint, className, children }: { id: string; label: string; error?: string; hint?: ReactNode; className?: string; children: ReactNode }) {
   return (
     <div className={className}>
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
-      <input
-        // A new key after each failed submit re-applies the echoed value.
-        key={state.status === 'error' ? state.at : 'initial'}
-        id={id}
-        name={name}
-        defaultValue={props.type === 'password' ? undefined : value}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, error, hint)}
-        className={clsx(INPUT, error ? 'ring-red-400 focus:ring-red-500' : 'ring-slate-300 focus:ring-brand-500')}
-        {...props}
-      />
+      {children}
       <Described id={id} error={error} hint={hint} />
     </div>
   );
 }
 
-export function TextArea({ label, name, hint, className, defaultValue, ...props }: FieldProps & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'name'>) {
-  const id = props.id ?? `f-${name}`;
-  const error = useFieldError(name);
-  const value = useFieldValue(name, defaultValue === undefined ? undefined : String(defaultValue));
-  const state = useFormResult();
+/** A labelled input. Outside an ActionForm (a GET form, the sign-in form) it is a plain input with `defaultValue`. */
+export function Field({ label, name, hint, className, defaultValue, ...props }: FieldProps & Omit<InputHTMLAttributes<HTMLInputElement>, 'name'>) {
+  const { error, value, key, attrs } = useControl(name, props.id, hint, defaultValue);
   return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <textarea
-        key={state.status === 'error' ? state.at : 'initial'}
-        id={id}
-        name={name}
-        rows={3}
-        defaultValue={value}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, error, hint)}
-        className={clsx(INPUT, error ? 'ring-red-400 focus:ring-red-500' : 'ring-slate-300 focus:ring-brand-500')}
-        {...props}
-      />
-      <Described id={id} error={error} hint={hint} />
-    </div>
+    <Labelled id={attrs.id} label={label} error={error} hint={hint} className={className}>
+      <input key={key} {...attrs} defaultValue={props.type === 'password' ? undefined : value} {...props} />
+    </Labelled>
+  );
+}
+
+export function TextArea({ label, name, hint, className, defaultValue, ...props }: FieldProps & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'name'>) {
+  const { error, value, key, attrs } = useControl(name, props.id, hint, defaultValue);
+  return (
+    <Labelled id={attrs.id} label={label} error={error} hint={hint} className={className}>
+      <textarea key={key} {...attrs} rows={3} defaultValue={value} {...props} />
+    </Labelled>
   );
 }
 
@@ -98,33 +102,17 @@ export function Select({
   defaultValue,
   ...props
 }: FieldProps & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'name'> & { options: { value: string; label: string }[] }) {
-  const id = props.id ?? `f-${name}`;
-  const error = useFieldError(name);
-  const value = useFieldValue(name, defaultValue === undefined ? undefined : String(defaultValue));
-  const state = useFormResult();
+  const { error, value, key, attrs } = useControl(name, props.id, hint, defaultValue);
   return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <select
-        key={state.status === 'error' ? state.at : 'initial'}
-        id={id}
-        name={name}
-        defaultValue={value}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, error, hint)}
-        className={clsx(INPUT, error ? 'ring-red-400' : 'ring-slate-300 focus:ring-brand-500')}
-        {...props}
-      >
+    <Labelled id={attrs.id} label={label} error={error} hint={hint} className={className}>
+      <select key={key} {...attrs} defaultValue={value} {...props}>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
           </option>
         ))}
       </select>
-      <Described id={id} error={error} hint={hint} />
-    </div>
+    </Labelled>
   );
 }
 
