@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { Button } from '@/components/ui/button';
-import { TextField } from '@/components/ui/field';
+import { Field } from '@/components/forms/fields';
 import { buttonClasses } from '@/components/ui/button';
 
 const SELECT =
@@ -33,7 +33,7 @@ export async function AuditFilterForm({
   const t = await getTranslations('audit.filters');
   return (
     <form method="get" action={action} aria-label={t('title')} className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
-      <TextField label={t('actor')} name="actor" id="audit-actor" defaultValue={values.actor} hint={t('actorHint')} maxLength={200} autoComplete="off" />
+      <Field label={t('actor')} name="actor" id="audit-actor" defaultValue={values.actor} hint={t('actorHint')} maxLength={200} autoComplete="off" />
       <div>
         <label htmlFor="audit-action" className="block text-sm font-medium text-slate-700">
           {t('action')}
@@ -60,11 +60,11 @@ export async function AuditFilterForm({
           ))}
         </select>
       </div>
-      <TextField label={t('target')} name="target" id="audit-target" defaultValue={values.target} hint={t('targetHint')} maxLength={200} autoComplete="off" />
-      <TextField label={t('from')} name="from" id="audit-from" type="date" defaultValue={values.from} />
-      <TextField label={t('to')} name="to" id="audit-to" type="date" defaultValue={values.to} />
+      <Field label={t('target')} name="target" id="audit-target" defaultValue={values.target} hint={t('targetHint')} maxLength={200} autoComplete="off" />
+      <Field label={t('from')} name="from" id="audit-from" type="date" defaultValue={values.from} />
+      <Field label={t('to')} name="to" id="audit-to" type="date" defaultValue={values.to} />
       {values.importId ? (
-        <TextField label={t('importId')} name="importId" id="audit-import" defaultValue={values.importId} hint={t('importHint')} maxLength={200} />
+        <Field label={t('importId')} name="importId" id="audit-import" defaultValue={values.importId} hint={t('importHint')} maxLength={200} />
       ) : (
         <div className="hidden lg:block" />
       )}

@@ -6,7 +6,7 @@ import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { TextField } from '@/components/ui/field';
+import { Field } from '@/components/forms/fields';
 
 const KNOWN_ERRORS = ['invalid', 'deactivated', 'sessionEnded', 'unavailable', 'required'] as const;
 
@@ -53,8 +53,8 @@ export function SignInForm({ initialError, callbackUrl }: { initialError: string
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4">
       {errorText && <Alert>{errorText}</Alert>}
-      <TextField label={t('email')} name="email" type="email" autoComplete="username" required autoFocus />
-      <TextField label={t('password')} name="password" type="password" autoComplete="current-password" required />
+      <Field label={t('email')} name="email" type="email" autoComplete="username" required autoFocus />
+      <Field label={t('password')} name="password" type="password" autoComplete="current-password" required />
       <Button type="submit" className="w-full" disabled={pending}>
         {pending ? t('submitting') : t('submit')}
       </Button>
