@@ -25,7 +25,6 @@ import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { Badge } from '@/components/ui/badge';
 import { Button, buttonClasses } from '@/components/ui/button';
 import { Pagination } from '@/components/ui/pagination';
-import { CappedPagination } from './capped-pagination';
 import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
 import type { MemberStatus } from '@/db/schema';
@@ -241,10 +240,8 @@ export async function MemberTable({ tenantSlug, scope, searchParams, basePath, f
         </Table>
       )}
 
-      {totalIsLowerBound ? (
-        <CappedPagination page={page} pageSize={pageSize} rows={rows.length} total={total} href={pageHref} />
-      ) : (
-        total > 0 && <Pagination page={page} pageSize={pageSize} total={total} href={pageHref} />
+      {(totalIsLowerBound || total > 0) && (
+        <Pagination page={page} pageSize={pageSize} total={total} href={pageHref} capped={totalIsLowerBound ? { rows: rows.length } : undefined} />
       )}
     </div>
   );
