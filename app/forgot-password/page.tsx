@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import Link from 'next/link';
 import { ForgotPasswordForm } from '@/components/invitations/forgot-password-form';
-import { PublicFrame } from '@/components/invitations/public-frame';
+import { PublicFrame } from '@/components/auth/public-frame';
 import { forgotPasswordAction } from './actions';
 
 export async function generateMetadata(): Promise<Metadata> {

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import Link from 'next/link';
-import { PublicFrame } from '@/components/invitations/public-frame';
+import { PublicFrame } from '@/components/auth/public-frame';
 import { RegisterForm } from '@/components/invitations/register-form';
 import { TokenProblem } from '@/components/invitations/token-problem';
 import { buttonClasses } from '@/components/ui/button';

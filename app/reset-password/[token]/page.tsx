@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import Link from 'next/link';
-import { PublicFrame } from '@/components/invitations/public-frame';
+import { PublicFrame } from '@/components/auth/public-frame';
 import { ResetPasswordForm } from '@/components/invitations/reset-password-form';
 import { TokenProblem } from '@/components/invitations/token-problem';
 import { buttonClasses } from '@/components/ui/button';

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
-import { LocaleSwitcher } from '@/components/auth/locale-switcher';
+import { LocaleSwitcher } from './locale-switcher';
 
-/** The frame of the pages people reach without a session (register, forgotten password): brand, title, one card. */
+/** The frame of the pages people reach without a session (sign-in, register, forgotten password): brand, title, one card. */
 export function PublicFrame({ title, subtitle, children }: { title: ReactNode; subtitle?: ReactNode; children: ReactNode }) {
   return (
     <main className="flex min-h-screen flex-col items-center justify-center bg-gradient-to-b from-brand-50 to-slate-50 px-4 py-10">
