@@ -26,11 +26,16 @@ export const IDLE: FormState = { status: 'idle' };
 
 export type Translator = Awaited<ReturnType<typeof getTranslations>>;
 
-export interface ActionContext<I> {
-  actor: Actor;
+/** What a `publicAction` handler gets: no actor (nobody is signed in). */
+export interface PublicActionContext<I> {
   db: Db;
   input: I;
   t: Translator;
+}
+
+/** What a `tenantAction` handler gets: the signed-in actor of the form's tenant too. */
+export interface ActionContext<I> extends PublicActionContext<I> {
+  actor: Actor;
 }
 
 /** What a handler may return: a success message (already translated), or nothing. */
@@ -90,20 +95,22 @@ export function tenantAction<S extends z.ZodType>(schema: S, handler: (ctx: Acti
     const values = formValues(form);
     const slug = typeof values.tenant === 'string' ? values.tenant : '';
     const actor = await requireActor(slug);
-    return runAction(actor, schema, values, handler);
+    return runAction(schema, values, (ctx) => handler({ ...ctx, actor }));
   };
 }
 
-/** Like `tenantAction` for pages outside a tenant (profile, operator) or without a session (`actor` null). */
-export function publicAction<S extends z.ZodType>(schema: S, handler: (ctx: Omit<ActionContext<z.infer<S>>, 'actor'>) => Promise<ActionResult>) {
-  return async (_prev: FormState, form: FormData): Promise<FormState> => runAction(null, schema, formValues(form), handler);
+/**
+ * Like `tenantAction` for pages people reach without a session (register, password reset): it
+ * authenticates nobody, so the handler has no actor and the input (a token, an email) is all it has.
+ */
+export function publicAction<S extends z.ZodType>(schema: S, handler: (ctx: PublicActionContext<z.infer<S>>) => Promise<ActionResult>) {
+  return async (_prev: FormState, form: FormData): Promise<FormState> => runAction(schema, formValues(form), handler);
 }
 
-async function runAction<S extends z.ZodType, A extends Actor | null>(
-  actor: A,
+async function runAction<S extends z.ZodType>(
   schema: S,
   values: FieldValues,
-  handler: (ctx: ActionContext<z.infer<S>> & { actor: A }) => Promise<ActionResult>,
+  handler: (ctx: PublicActionContext<z.infer<S>>) => Promise<ActionResult>,
 ): Promise<FormState> {
   const t = await getTranslations();
   const parsed = schema.safeParse(values);
@@ -111,7 +118,7 @@ async function runAction<S extends z.ZodType, A extends Actor | null>(
     return { status: 'error', message: t('errors.invalidForm'), fieldErrors: fieldErrorsOf(parsed.error, t), values: safeValues(values), at: Date.now() };
   }
   try {
-    const result = await handler({ actor, db: getDb(), input: parsed.data, t } as ActionContext<z.infer<S>> & { actor: A });
+    const result = await handler({ db: getDb(), input: parsed.data, t });
     return { status: 'success', message: result?.message, at: Date.now() };
   } catch (err) {
     unstable_rethrow(err);
