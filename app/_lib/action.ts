@@ -22,8 +22,6 @@ export type FormState =
   | { status: 'success'; message?: string; at: number }
   | { status: 'error'; message?: string; fieldErrors: Record<string, string>; values: FieldValues; at: number };
 
-export const IDLE: FormState = { status: 'idle' };
-
 export type Translator = Awaited<ReturnType<typeof getTranslations>>;
 
 /** What a `publicAction` handler gets: no actor (nobody is signed in). */
@@ -45,7 +43,7 @@ export type ActionResult = { message?: string } | void;
 const SECRET_FIELDS = /password|token/i;
 
 /** FormData to a plain object; repeated keys become arrays, Next's internal `$ACTION_` fields are dropped. */
-export function formValues(form: FormData): FieldValues {
+function formValues(form: FormData): FieldValues {
   const out: FieldValues = {};
   for (const [key, raw] of form.entries()) {
     if (key.startsWith('$ACTION')) continue;
@@ -56,12 +54,14 @@ export function formValues(form: FormData): FieldValues {
   return out;
 }
 
-function safeValues(values: FieldValues): FieldValues {
-  return Object.fromEntries(Object.entries(values).filter(([k]) => !SECRET_FIELDS.test(k)));
+/** A failed submit: the messages, and what the user typed (minus secrets) to show again. */
+function failed(values: FieldValues, message: string | undefined, fieldErrors: Record<string, string> = {}): FormState {
+  const safe = Object.fromEntries(Object.entries(values).filter(([k]) => !SECRET_FIELDS.test(k)));
+  return { status: 'error', message, fieldErrors, values: safe, at: Date.now() };
 }
 
 /** zod issues to one message per field (the first), translated from `validation.<key>`. */
-export function fieldErrorsOf(error: z.ZodError, t: Translator): Record<string, string> {
+function fieldErrorsOf(error: z.ZodError, t: Translator): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? 'form');
@@ -74,16 +74,14 @@ export function fieldErrorsOf(error: z.ZodError, t: Translator): Record<string, 
 }
 
 /** The user-facing form of a thrown error: a field message, a form message, or the generic one. */
-export function errorState(err: unknown, t: Translator, values: FieldValues): FormState {
+function errorState(err: unknown, t: Translator, values: FieldValues): FormState {
   if (err instanceof DomainError) {
     const key = `errors.${err.messageKey}`;
     const message = t.has(key) ? t(key, err.params) : t('errors.generic');
-    return err.field
-      ? { status: 'error', fieldErrors: { [err.field]: message }, values: safeValues(values), at: Date.now() }
-      : { status: 'error', message, fieldErrors: {}, values: safeValues(values), at: Date.now() };
+    return err.field ? failed(values, undefined, { [err.field]: message }) : failed(values, message);
   }
   console.error('action failed:', err);
-  return { status: 'error', message: t('errors.generic'), fieldErrors: {}, values: safeValues(values), at: Date.now() };
+  return failed(values, t('errors.generic'));
 }
 
 /**
@@ -115,7 +113,7 @@ async function runAction<S extends z.ZodType>(
   const t = await getTranslations();
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
-    return { status: 'error', message: t('errors.invalidForm'), fieldErrors: fieldErrorsOf(parsed.error, t), values: safeValues(values), at: Date.now() };
+    return failed(values, t('errors.invalidForm'), fieldErrorsOf(parsed.error, t));
   }
   try {
     const result = await handler({ db: getDb(), input: parsed.data, t });
