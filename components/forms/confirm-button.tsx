@@ -30,7 +30,6 @@ export function ConfirmButton({
       </Button>
       <dialog
         ref={dialog}
-        aria-labelledby={undefined}
         aria-label={title}
         className="m-auto w-full max-w-md rounded-xl p-0 shadow-xl ring-1 ring-slate-200 backdrop:bg-slate-900/40"
       >
