@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import type { Actor } from '@/lib/actor';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
 import { hashPassword, verifyPassword } from '@/lib/passwords';
+import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import {
   completeRegistration,
@@ -142,14 +143,14 @@ describe('issueInvitation', () => {
 
 describe('inspectToken', () => {
   it('reads without using anything up, and knows unknown tokens', async () => {
-    const { member } = await invite('scan@ca.test');
+    await invite('scan@ca.test');
     const raw = await tokenFromEmail('scan@ca.test');
-    const before = await snapshot(member.memberId, member.userId);
+    const before = await dbFingerprint(db);
     for (let i = 0; i < 3; i++) {
       const info = await inspectToken(db, raw, 'invitation');
       expect(info).toMatchObject({ status: 'valid', email: 'scan@ca.test', firstName: 'Ann', lastName: 'Lee', tenantName: 'CA', tenantSlug: 'ca', hasPassword: false });
     }
-    expect(await snapshot(member.memberId, member.userId)).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(before);
     expect((await inspectToken(db, 'x'.repeat(43), 'invitation')).status).toBe('unknown');
     expect((await inspectToken(db, 'not a token', 'invitation')).status).toBe('unknown');
     // The right token of the wrong kind is unknown.
@@ -188,11 +189,11 @@ describe('completeRegistration', () => {
     await db.update(userTokens).set({ expiresAt: sql`now() - interval '1 minute'` }).where(eq(userTokens.id, issued.invitationId));
     expect((await inspectToken(db, raw, 'invitation')).status).toBe('expired');
     expect((await invitationStateOf(db, member.memberId)).state).toBe('expired');
-    const before = await snapshot(member.memberId, member.userId);
+    const before = await dbFingerprint(db);
     const input = { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD };
     expect(await refusal(completeRegistration(db, raw, input))).toBe('register.token.expired');
     expect(await refusal(completeRegistration(db, 'y'.repeat(43), input))).toBe('register.token.unknown');
-    expect(await snapshot(member.memberId, member.userId)).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(before);
 
     const { member: m2 } = await invite('rev@ca.test');
     const raw2 = await tokenFromEmail('rev@ca.test');
@@ -204,9 +205,9 @@ describe('completeRegistration', () => {
   });
 
   it('refuses each password problem on its field and changes nothing', async () => {
-    const { member } = await invite('rules.person@ca.test');
+    await invite('rules.person@ca.test');
     const raw = await tokenFromEmail('rules.person@ca.test');
-    const before = await snapshot(member.memberId, member.userId);
+    const before = await dbFingerprint(db);
     const base = { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD };
     const cases: [Partial<typeof base>, string][] = [
       [{ password: 'short', passwordConfirmation: 'short' }, 'password.tooShort@password'],
@@ -220,7 +221,7 @@ describe('completeRegistration', () => {
     for (const [change, expected] of cases) {
       expect(await refusal(completeRegistration(db, raw, { ...base, ...change }))).toBe(expected);
     }
-    expect(await snapshot(member.memberId, member.userId)).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(before);
     expect((await inspectToken(db, raw, 'invitation')).status).toBe('valid');
   });
 
@@ -229,9 +230,9 @@ describe('completeRegistration', () => {
     const raw = await tokenFromEmail('deact@ca.test');
     await db.update(tenantMembers).set({ status: 'deactivated' }).where(eq(tenantMembers.id, member.memberId));
     expect((await inspectToken(db, raw, 'invitation')).status).toBe('revoked');
-    const before = await snapshot(member.memberId, member.userId);
+    const before = await dbFingerprint(db);
     expect(await refusal(completeRegistration(db, raw, { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD }))).toBe('register.deactivated');
-    expect(await snapshot(member.memberId, member.userId)).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(before);
   });
 
   it('a user who registered elsewhere meanwhile confirms their current password instead', async () => {
@@ -241,8 +242,9 @@ describe('completeRegistration', () => {
     await db.update(users).set({ passwordHash: await hashPassword(GOOD), firstName: 'Own', lastName: 'Name' }).where(eq(users.id, member.userId));
     expect((await inspectToken(db, raw, 'invitation')).hasPassword).toBe(true);
     const before = await snapshot(member.memberId, member.userId);
+    const unchanged = await dbFingerprint(db);
     expect(await refusal(completeRegistration(db, raw, { firstName: 'Z', lastName: 'Z', password: 'wrong password here', passwordConfirmation: '' }))).toBe('register.wrongPassword@password');
-    expect(await snapshot(member.memberId, member.userId)).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(unchanged);
     await completeRegistration(db, raw, { firstName: 'Z', lastName: 'Z', password: GOOD, passwordConfirmation: '' });
     const after = await snapshot(member.memberId, member.userId);
     expect(after.mem!.status).toBe('active');
@@ -286,7 +288,7 @@ describe('resend and revoke', () => {
     const { member: us } = await invite('us.invitee@ca.test', { orgs: [{ path: 'CA__US' }] });
     const { member: oth } = await invite('oth.invitee@other.test', { orgs: [{ path: 'OTHER__Sales' }], tenant: other });
     const { member: india } = await invite('india.invitee@ca.test');
-    const before = [await snapshot(us.memberId, us.userId), await snapshot(oth.memberId, oth.userId), await snapshot(india.memberId, india.userId)];
+    const before = await dbFingerprint(db);
     expect(await refusal(resendInvitation(db, actors.oa!, us.memberId))).toBe('not_found');
     expect(await refusal(revokeInvitation(db, actors.oa!, us.memberId))).toBe('not_found');
     expect(await refusal(resendInvitation(db, actors.ta!, oth.memberId))).toBe('not_found');
@@ -300,7 +302,7 @@ describe('resend and revoke', () => {
     expect(await refusal(resendInvitations(db, actors.oa!, [india.memberId, us.memberId]))).toBe('not_found');
     expect(await refusal(revokeInvitations(db, actors.oa!, [india.memberId, us.memberId]))).toBe('not_found');
     expect(await refusal(revokeInvitations(db, actors.oth!, [oth.memberId, india.memberId]))).toBe('not_found');
-    expect([await snapshot(us.memberId, us.userId), await snapshot(oth.memberId, oth.userId), await snapshot(india.memberId, india.userId)]).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(before);
     // Visible to the org admin but also a member outside their subtree: forbidden.
     const { member: both } = await invite('both.invitee@ca.test', { orgs: [{ path: 'CA__India' }, { path: 'CA__US' }] });
     expect(await refusal(resendInvitation(db, actors.oa!, both.memberId))).toBe('forbidden');
@@ -382,10 +384,11 @@ describe('password reset', () => {
 
     // Rules, then success.
     const before = await snapshot(reg.memberId, reg.userId);
+    const unchanged = await dbFingerprint(db);
     expect(await refusal(resetPassword(db, raw2, { password: 'short', passwordConfirmation: 'short' }))).toBe('password.tooShort@password');
     expect(await refusal(resetPassword(db, raw2, { password: 'brand new passphrase', passwordConfirmation: 'brand new passphrase?' }))).toBe('password.mismatch@passwordConfirmation');
     expect(await refusal(resetPassword(db, raw, { password: 'brand new passphrase', passwordConfirmation: 'brand new passphrase' }))).toBe('passwordReset.token.revoked');
-    expect(await snapshot(reg.memberId, reg.userId)).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(unchanged);
 
     expect(await resetPassword(db, raw2, { password: 'brand new passphrase', passwordConfirmation: 'brand new passphrase' })).toEqual({ email: 'Forgetful@ca.test' });
     const after = await snapshot(reg.memberId, reg.userId);

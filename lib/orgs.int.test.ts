@@ -1,10 +1,11 @@
-import { and, asc, eq, like, sql } from 'drizzle-orm';
+import { and, asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
 import { auditEvents, organizations } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import type { Actor } from '@/lib/actor';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
+import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import { actorFor, addMember, createTenantFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import {
   createOrganization,
@@ -66,13 +67,6 @@ async function orgRow(id: string) {
   return row;
 }
 
-/** Everything a refused call could have touched: every org row and the audit log. */
-async function dbState() {
-  const orgs = await db.select().from(organizations).orderBy(asc(organizations.id));
-  const [{ n }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from ${auditEvents}`)) as unknown as [{ n: number }];
-  return { orgs, audit: n };
-}
-
 /** The error a call throws (fails the test when it succeeds). */
 async function failure(p: Promise<unknown>): Promise<DomainError> {
   try {
@@ -86,14 +80,14 @@ async function failure(p: Promise<unknown>): Promise<DomainError> {
 
 /** Asserts the call is refused with `kind` and changed nothing. */
 async function refused(call: () => Promise<unknown>, kind: typeof NotFoundError | typeof ForbiddenError | { key: string; field?: string }) {
-  const before = await dbState();
+  const before = await dbFingerprint(db);
   const err = await failure(call());
   if (typeof kind === 'function') expect(err).toBeInstanceOf(kind);
   else {
     expect(err.messageKey).toBe(kind.key);
     expect(err.field).toBe(kind.field);
   }
-  expect(await dbState()).toEqual(before);
+  expect(await dbFingerprint(db)).toEqual(before);
   return err;
 }
 
@@ -236,9 +230,9 @@ describe('updateOrganization', () => {
   it('records nothing when nothing changed', async () => {
     const w = await world();
     const hr = w.ca.org('CA__India__HR');
-    const before = await dbState();
+    const before = await dbFingerprint(db);
     await updateOrganization(db, w.ta, hr.id, fields('HR'));
-    expect(await dbState()).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(before);
   });
 
   it('edits the description and email notifications of the root, but never its name', async () => {
@@ -343,9 +337,9 @@ describe('moveOrganization', () => {
 
   it('is a no-op when the new parent is the current one', async () => {
     const w = await world();
-    const before = await dbState();
+    const before = await dbFingerprint(db);
     await moveOrganization(db, w.ta, w.ca.org('CA__India__HR').id, w.ca.org('CA__India').id);
-    expect(await dbState()).toEqual(before);
+    expect(await dbFingerprint(db)).toEqual(before);
   });
 
   it('never creates a cycle when two crossing moves run at once', async () => {

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
@@ -7,6 +6,7 @@ import { can } from '@/lib/authz';
 import { ForbiddenError, NotFoundError } from '@/lib/errors';
 import { resendInvitation, resendInvitations, revokeInvitation, revokeInvitations } from '@/lib/invitations';
 import { createOrganization, deleteOrganization, loadOrganizationDetails, moveOrganization, updateOrganization } from '@/lib/orgs';
+import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import { actorFor, addMember, addService, createOperator, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import {
   addUser,
@@ -33,15 +33,6 @@ let ca: TenantFixture;
 let other: TenantFixture;
 const m: Record<string, MemberFixture> = {};
 const actors: Record<string, Actor> = {};
-
-/** A fingerprint of every table a refused call could touch. */
-async function fingerprint(): Promise<string> {
-  const tables = ['users', 'tenant_members', 'organizations', 'org_memberships', 'service_access', 'user_tokens', 'email_messages', 'audit_events'];
-  const parts = await Promise.all(
-    tables.map((t) => db.execute<{ h: string | null }>(sql.raw(`select md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as h from ${t} x`))),
-  );
-  return parts.map((rows, i) => `${tables[i]}:${rows[0]?.h}`).join(' ');
-}
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
@@ -112,13 +103,13 @@ describe('SPEC §2: every action is refused for every actor who may not do it, a
   for (const c of cases) {
     for (const who of c.refusedFor) {
       it(`${c.action} by ${who}`, async () => {
-        const before = await fingerprint();
+        const before = await dbFingerprint(db);
         const error = await c.call(actors[who]!).then(
           () => null,
           (err: unknown) => err,
         );
         expect(error instanceof NotFoundError || error instanceof ForbiddenError, `${c.action} by ${who} was not refused: ${String(error)}`).toBe(true);
-        expect(await fingerprint()).toBe(before);
+        expect(await dbFingerprint(db)).toEqual(before);
       });
     }
   }

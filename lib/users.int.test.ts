@@ -10,13 +10,13 @@ import {
   serviceAccess,
   services,
   tenantMembers,
-  userTokens,
   users,
 } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { loadActor, type Actor } from '@/lib/actor';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
 import { invitationStateOf } from '@/lib/invitations';
+import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import {
   actorFor,
   addGroup,
@@ -55,23 +55,9 @@ async function fresh(options: Omit<AddMemberOptions, 'email'> & { email?: string
   return addMember(db, tenant, { email: options.email ?? `u${seq}@ca.test`, firstName: `First${seq}`, lastName: `Last${seq}`, ...options });
 }
 
-/** Everything a refused call could have touched. */
-async function snapshot() {
-  const [mem, ms, sa, us, au, em, tok] = await Promise.all([
-    db.select().from(tenantMembers).orderBy(asc(tenantMembers.id)),
-    db.select().from(orgMemberships).orderBy(asc(orgMemberships.id)),
-    db.select().from(serviceAccess).orderBy(asc(serviceAccess.memberId), asc(serviceAccess.serviceId)),
-    db.select().from(users).orderBy(asc(users.id)),
-    db.select({ n: sql<number>`count(*)::int` }).from(auditEvents),
-    db.select({ n: sql<number>`count(*)::int` }).from(emailMessages),
-    db.select().from(userTokens).orderBy(asc(userTokens.id)),
-  ]);
-  return JSON.stringify({ mem, ms, sa, us, au, em, tok });
-}
-
 /** Asserts the call is refused with `kind` and that nothing changed. */
 async function refused(call: () => Promise<unknown>, kind: 'not_found' | 'forbidden' | string) {
-  const before = await snapshot();
+  const before = await dbFingerprint(db);
   let error: unknown;
   try {
     await call();
@@ -82,7 +68,7 @@ async function refused(call: () => Promise<unknown>, kind: 'not_found' | 'forbid
   if (kind === 'not_found') expect(error).toBeInstanceOf(NotFoundError);
   else if (kind === 'forbidden') expect(error).toBeInstanceOf(ForbiddenError);
   else expect((error as DomainError).code).toBe(kind);
-  expect(await snapshot()).toBe(before);
+  expect(await dbFingerprint(db)).toEqual(before);
 }
 
 async function memberRow(memberId: string) {
