@@ -7,8 +7,6 @@ import {
   groupMembers,
   organizations,
   orgMemberships,
-  serviceAccess,
-  services,
   tenantMembers,
   users,
 } from '@/db/schema';
@@ -80,14 +78,13 @@ async function auditOf(memberId: string) {
   return db.select().from(auditEvents).where(and(eq(auditEvents.targetType, 'member'), eq(auditEvents.targetId, memberId))).orderBy(asc(auditEvents.id));
 }
 
+/** The keys of the services a member of CA has, as their page shows them to a tenant admin. */
 async function servicesOf(memberId: string) {
-  const rows = await db
-    .select({ key: services.key })
-    .from(serviceAccess)
-    .innerJoin(services, eq(services.id, serviceAccess.serviceId))
-    .where(eq(serviceAccess.memberId, memberId))
-    .orderBy(asc(services.key));
-  return rows.map((r) => r.key);
+  const { services } = await loadMemberProfile(db, a.ta!, memberId);
+  return services
+    .filter((s) => s.hasAccess)
+    .map((s) => s.key)
+    .sort();
 }
 
 const input = (email: string, extra: Partial<{ isAdmin: boolean; serviceKeys: string[]; firstName: string; lastName: string }> = {}) => ({
