@@ -6,9 +6,11 @@ import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import type { Actor } from '@/lib/actor';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
 import { dbFingerprint } from '@/lib/testing/db-fingerprint';
+import { adminScope } from '@/lib/authz';
 import { actorFor, addMember, createTenantFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import {
   createOrganization,
+  deletedOrgPath,
   deleteOrganization,
   flattenOrgTree,
   insertChildOrganization,
@@ -386,6 +388,25 @@ describe('deleteOrganization', () => {
 
     const children = await refused(() => deleteOrganization(db, w.ta, w.ca.org('CA__US').id), { key: 'orgs.deleteBlockedChildren', field: undefined });
     expect(children.params).toEqual({ name: 'CA__US', children: 1, members: 0 });
+  });
+
+  it('names a deleted org only from its audit entry, and only within the scope', async () => {
+    const w = await world(['CA__US__Gone', 'CA__India__Gone']);
+    const us = w.ca.org('CA__US__Gone');
+    const india = w.ca.org('CA__India__Gone');
+    const [ta, oa] = [await adminScope(db, w.ta), await adminScope(db, w.oa)];
+    // Before the deletion (a crafted link): nothing to announce.
+    expect(await deletedOrgPath(db, ta, us.id)).toBeNull();
+    await deleteOrganization(db, w.ta, us.id);
+    await deleteOrganization(db, w.ta, india.id);
+    expect(await deletedOrgPath(db, ta, us.id)).toBe('CA__US__Gone');
+    expect(await deletedOrgPath(db, oa, india.id)).toBe('CA__India__Gone');
+    // Outside the org admin's subtree, in another tenant, unknown or not an id: nothing.
+    expect(await deletedOrgPath(db, oa, us.id)).toBeNull();
+    expect(await deletedOrgPath(db, { kind: 'tenant', tenantId: w.other.id }, us.id)).toBeNull();
+    expect(await deletedOrgPath(db, { kind: 'none' }, us.id)).toBeNull();
+    expect(await deletedOrgPath(db, ta, w.ca.org('CA__India').id)).toBeNull();
+    expect(await deletedOrgPath(db, ta, 'CA__Fake')).toBeNull();
   });
 
   it('never deletes the root', async () => {

@@ -1,8 +1,9 @@
 import { and, asc, count, eq, inArray, like, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { organizations, orgMemberships } from '@/db/schema';
+import { auditEvents, organizations, orgMemberships } from '@/db/schema';
 import type { Actor } from './actor';
 import { auditActor, recordAudit } from './audit';
+import { auditInScope } from './audit-log';
 import { type AdminScope, authorize, orgInScope } from './authz';
 import { DomainError, NotFoundError } from './errors';
 import { checkName, joinPath, PATH_SEPARATOR } from './names';
@@ -432,6 +433,20 @@ export async function loadOrganizationDetails(
     ancestors,
     children: children.map((c) => ({ ...c.org, childCount: c.childCount, memberCount: c.memberCount })),
   };
+}
+
+/**
+ * The path of a deleted org as its `org.delete` audit entry records it, when that entry is
+ * visible in `scope`; null otherwise. Pages announce a deletion from this, never from the URL,
+ * so a crafted link cannot make the app claim that something was deleted.
+ */
+export async function deletedOrgPath(db: Db, scope: AdminScope, orgId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ path: auditEvents.targetLabel })
+    .from(auditEvents)
+    .where(and(auditInScope(scope), eq(auditEvents.action, 'org.delete'), eq(auditEvents.targetType, 'org'), eq(auditEvents.targetId, orgId)))
+    .limit(1);
+  return row?.path ?? null;
 }
 
 /** The tree's nodes depth-first (parents before children, siblings by name): the order of org selects. */

@@ -47,6 +47,6 @@ export const deleteOrgAction = tenantAction(z.object({ orgId: zId }), async ({ a
   const org = await deleteOrganization(db, actor, input.orgId);
   const slug = actor.tenant!.slug;
   revalidateTenant(slug);
-  // The org's page is gone: continue on its parent's, which says what was deleted.
-  redirect(`/t/${slug}/orgs/${org.parentId}?deleted=${encodeURIComponent(org.namePath)}`);
+  // The org's page is gone: continue on its parent's, which reads what was deleted from the audit log.
+  redirect(`/t/${slug}/orgs/${org.parentId}?deleted=${org.id}`);
 });

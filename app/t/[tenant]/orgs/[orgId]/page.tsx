@@ -19,7 +19,7 @@ import { getDb } from '@/db/client';
 import type { AdminScope } from '@/lib/authz';
 import { NotFoundError } from '@/lib/errors';
 import type { SearchParams } from '@/lib/member-list';
-import { flattenOrgTree, loadOrganizationDetails, loadOrgTree, moveTargets } from '@/lib/orgs';
+import { deletedOrgPath, flattenOrgTree, loadOrganizationDetails, loadOrgTree, moveTargets } from '@/lib/orgs';
 import { createOrgAction, deleteOrgAction, moveOrgAction, updateOrgAction } from '../actions';
 
 type Props = { params: Promise<{ tenant: string; orgId: string }>; searchParams: Promise<SearchParams & { deleted?: string }> };
@@ -49,10 +49,11 @@ function inScope(scope: AdminScope, idPath: string): boolean {
 export default async function OrgPage({ params, searchParams }: Props) {
   const { tenant: slug, orgId } = await params;
   const query = await searchParams;
-  const deleted = typeof query.deleted === 'string' ? query.deleted : undefined;
   const { actor, org, ancestors, children } = await load(slug, orgId);
   const tenant = actor.tenant!;
   const scope = await getAdminScope(actor);
+  // `?deleted=ID` only names an org whose deletion the audit log shows (the URL itself proves nothing).
+  const deleted = typeof query.deleted === 'string' ? await deletedOrgPath(getDb(), scope, query.deleted) : null;
   const isTenantAdmin = scope.kind === 'tenant';
   const [t, te, format] = await Promise.all([getTranslations('orgs'), getTranslations('errors.orgs'), getFormatter()]);
   const base = `/t/${tenant.slug}/orgs`;
