@@ -130,21 +130,28 @@ afterAll(async () => {
 
 describe('findMemberByEmail', () => {
   it('finds a visible member of this tenant, case-insensitively, and says whether they are in the org', async () => {
-    expect(await findMemberByEmail(db, a.ta!, ca.id, '  HR@ca.TEST ', ca.org('CA__India__HR').id)).toEqual({
+    expect(await findMemberByEmail(db, a.ta!, ca.org('CA__India__HR').id, '  HR@ca.TEST ')).toEqual({
       firstName: 'Ravi',
       lastName: 'Kumar',
       alreadyInOrg: true,
     });
-    expect(await findMemberByEmail(db, a.ta!, ca.id, 'hr@ca.test', ca.org('CA__US').id)).toMatchObject({ alreadyInOrg: false });
-    expect(await findMemberByEmail(db, a.oa!, ca.id, 'both@ca.test')).toMatchObject({ firstName: '太郎', lastName: '山田' });
+    expect(await findMemberByEmail(db, a.ta!, ca.org('CA__US').id, 'hr@ca.test')).toMatchObject({ alreadyInOrg: false });
+    expect(await findMemberByEmail(db, a.oa!, ca.org('CA__India').id, 'both@ca.test')).toMatchObject({ firstName: '太郎', lastName: '山田' });
   });
   it('reveals nothing outside the actor’s sight: other scopes, other tenants, plain members, unknown emails', async () => {
-    expect(await findMemberByEmail(db, a.oa!, ca.id, 'us@ca.test')).toBeNull();
-    expect(await findMemberByEmail(db, a.ta!, ca.id, 'sales@other.test')).toBeNull();
-    expect(await findMemberByEmail(db, a.ta!, other.id, 'sales@other.test')).toBeNull();
-    expect(await findMemberByEmail(db, a.oth!, other.id, 'hr@ca.test')).toBeNull();
-    expect(await findMemberByEmail(db, a.mem!, ca.id, 'hr@ca.test')).toBeNull();
-    expect(await findMemberByEmail(db, a.ta!, ca.id, 'nobody@ca.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.oa!, ca.org('CA__India').id, 'us@ca.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.ta!, ca.root.id, 'sales@other.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.ta!, other.root.id, 'sales@other.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.oth!, other.root.id, 'hr@ca.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.oth!, ca.org('CA__India__HR').id, 'hr@ca.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.mem!, ca.org('CA__India__HR').id, 'hr@ca.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.ta!, ca.root.id, 'nobody@ca.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.ta!, 'not-a-uuid', 'hr@ca.test')).toBeNull();
+  });
+  it('says nothing about orgs outside the org admin’s scope (not even whether a visible member is in one)', async () => {
+    // `both` is visible to the India admin, and a member of CA__US, which is not.
+    expect(await findMemberByEmail(db, a.oa!, ca.org('CA__US').id, 'both@ca.test')).toBeNull();
+    expect(await findMemberByEmail(db, a.oa!, ca.root.id, 'both@ca.test')).toBeNull();
   });
 });
 
@@ -398,7 +405,7 @@ describe('setMembershipAdmin', () => {
     const x = await fresh({ orgs: [{ path: 'CA__India__HR' }] });
     await setMembershipAdmin(db, a.oa!, x.membership('CA__India__HR'), true);
     const actor = await actorFor(db, x.userId, ca);
-    expect(await findMemberByEmail(db, actor, ca.id, 'hr@ca.test')).not.toBeNull();
+    expect(await findMemberByEmail(db, actor, ca.org('CA__India__HR').id, 'hr@ca.test')).not.toBeNull();
     await setMembershipAdmin(db, a.oa!, x.membership('CA__India__HR'), true); // no change, no event
     await setMembershipAdmin(db, a.oa!, x.membership('CA__India__HR'), false);
     expect((await auditOf(x.memberId)).map((e) => [e.action, e.before, e.after])).toEqual([

@@ -176,27 +176,25 @@ export interface MemberLookup {
 }
 
 /**
- * For the add-user form's name prefill: the member of THIS tenant with this email, when the actor
- * may see them (member.view); null otherwise (other tenants' users and out-of-scope members included).
+ * For the add-user form's name prefill: the member of the actor's tenant with this email, when the
+ * actor may add users to `orgId` (member.add) and may see the member (member.view); null otherwise
+ * (other tenants' orgs and users, out-of-scope orgs and members, unknown emails alike).
  */
-export async function findMemberByEmail(db: Db, actor: Actor, tenantId: string, email: string, orgId?: string): Promise<MemberLookup | null> {
+export async function findMemberByEmail(db: Db, actor: Actor, orgId: string, email: string): Promise<MemberLookup | null> {
   const address = lowerEmail(email);
-  if (!actor.tenant || actor.tenant.id !== tenantId || !address.includes('@')) return null;
-  const [row] = await db
-    .select({ memberId: tenantMembers.id, firstName: users.firstName, lastName: users.lastName })
-    .from(users)
-    .innerJoin(tenantMembers, and(eq(tenantMembers.userId, users.id), eq(tenantMembers.tenantId, tenantId)))
-    .where(eq(sql`lower(${users.email})`, address))
-    .limit(1);
-  if (!row) return null;
+  if (!address.includes('@')) return null;
   try {
+    // The org first: it bounds what the answer may reveal (alreadyInOrg of an org in scope only).
+    const { org } = await authorize(db, actor, 'member.add', { type: 'org', id: orgId });
+    const [row] = await db
+      .select({ memberId: tenantMembers.id, firstName: users.firstName, lastName: users.lastName })
+      .from(users)
+      .innerJoin(tenantMembers, and(eq(tenantMembers.userId, users.id), eq(tenantMembers.tenantId, org.tenantId)))
+      .where(eq(sql`lower(${users.email})`, address))
+      .limit(1);
+    if (!row) return null;
     const { orgIdPaths } = await authorize(db, actor, 'member.view', { type: 'member', id: row.memberId });
-    let alreadyInOrg = false;
-    if (orgId) {
-      const [org] = await db.select({ idPath: organizations.idPath }).from(organizations).where(eq(organizations.id, orgId)).limit(1);
-      alreadyInOrg = !!org && orgIdPaths.includes(org.idPath);
-    }
-    return { firstName: row.firstName, lastName: row.lastName, alreadyInOrg };
+    return { firstName: row.firstName, lastName: row.lastName, alreadyInOrg: orgIdPaths.includes(org.idPath) };
   } catch (err) {
     if (err instanceof NotFoundError || err instanceof ForbiddenError) return null;
     throw err;

@@ -33,9 +33,9 @@ export const addUserAction = tenantAction(zAddUser.extend({ orgId: zId }), async
   redirect(`/t/${slug}/users/${result.memberId}?notice=${noticeOf(result)}&org=${input.orgId}`);
 });
 
-/** The name prefill: a member of this tenant the actor may see, or null. */
+/** The name prefill: a member of this tenant the actor may see, when they may add users to the org; or null. */
 export async function lookupMemberAction(tenant: string, orgId: string, email: string): Promise<MemberLookup | null> {
   const actor = await getActor(tenant);
-  if (!actor?.tenant || typeof email !== 'string' || email.length > 254) return null;
-  return findMemberByEmail(getDb(), actor, actor.tenant.id, email, zId.safeParse(orgId).success ? orgId : undefined);
+  if (!actor || typeof orgId !== 'string' || typeof email !== 'string' || email.length > 254) return null;
+  return findMemberByEmail(getDb(), actor, orgId, email);
 }
