@@ -6,12 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ActionForm, type FormAction } from '@/components/forms/action-form';
 import { Checkbox, CheckboxGroup, Field, SubmitButton } from '@/components/forms/fields';
 import { buttonClasses } from '@/components/ui/button';
-
-export interface MemberLookupResult {
-  firstName: string;
-  lastName: string;
-  alreadyInOrg: boolean;
-}
+import type { MemberLookup } from '@/lib/users';
 
 const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const DEBOUNCE_MS = 350;
@@ -31,7 +26,7 @@ export function AddUserForm({
   cancelHref,
 }: {
   action: FormAction;
-  lookup: (tenant: string, orgId: string, email: string) => Promise<MemberLookupResult | null>;
+  lookup: (tenant: string, orgId: string, email: string) => Promise<MemberLookup | null>;
   tenant: string;
   tenantName: string;
   orgId: string;
@@ -43,7 +38,7 @@ export function AddUserForm({
   const t = useTranslations('addUser');
   const tu = useTranslations('users');
   const [email, setEmail] = useState('');
-  const [found, setFound] = useState<MemberLookupResult | null>(null);
+  const [found, setFound] = useState<MemberLookup | null>(null);
   const [checking, setChecking] = useState(false);
   // What the admin typed, restored when the address stops matching a member.
   const typed = useRef({ firstName: '', lastName: '' });
