@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
 import { getFormatter, getTranslations } from 'next-intl/server';
 import { cache, type ReactNode } from 'react';
+import { orNotFound } from '@/app/_lib/not-found';
 import { getAdminScope, requireActor } from '@/app/_lib/session';
 import { AuditHistory } from '@/components/audit/audit-history';
 import { MemberTable } from '@/components/members/member-table';
@@ -17,7 +17,6 @@ import { PageHeader } from '@/components/ui/page-header';
 import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
 import type { AdminScope } from '@/lib/authz';
-import { NotFoundError } from '@/lib/errors';
 import type { SearchParams } from '@/lib/member-list';
 import { deletedOrgPath, flattenOrgTree, loadOrganizationDetails, loadOrgTree, moveTargets } from '@/lib/orgs';
 import { createOrgAction, deleteOrgAction, moveOrgAction, updateOrgAction } from '../actions';
@@ -27,12 +26,7 @@ type Props = { params: Promise<{ tenant: string; orgId: string }>; searchParams:
 /** The org (or notFound() for ids of another tenant, outside the actor's scope, or unknown); once per request. */
 const load = cache(async (slug: string, orgId: string) => {
   const actor = await requireActor(slug);
-  try {
-    return { actor, ...(await loadOrganizationDetails(getDb(), actor, orgId)) };
-  } catch (err) {
-    if (err instanceof NotFoundError) notFound();
-    throw err;
-  }
+  return { actor, ...(await orNotFound(loadOrganizationDetails(getDb(), actor, orgId))) };
 });
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { cache } from 'react';
+import { orNotFound } from '@/app/_lib/not-found';
 import { getAdminScope, requireActor } from '@/app/_lib/session';
 import { AuditHistory } from '@/components/audit/audit-history';
 import { ActionForm } from '@/components/forms/action-form';
@@ -26,7 +26,6 @@ import { getDb } from '@/db/client';
 import { organizations } from '@/db/schema';
 import type { Actor } from '@/lib/actor';
 import { can } from '@/lib/authz';
-import { DomainError } from '@/lib/errors';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { invitationStateOf } from '@/lib/invitations';
 import { loadMemberProfile, type MemberProfile } from '@/lib/users';
@@ -53,12 +52,7 @@ type Notice = (typeof NOTICES)[number];
 /** The profile, once per request (metadata and page); unknown, other tenants' and out-of-scope ids are not found. */
 const load = cache(async (slug: string, memberId: string): Promise<{ actor: Actor; profile: MemberProfile }> => {
   const actor = await requireActor(slug);
-  try {
-    return { actor, profile: await loadMemberProfile(getDb(), actor, memberId) };
-  } catch (err) {
-    if (err instanceof DomainError) notFound();
-    throw err;
-  }
+  return { actor, profile: await orNotFound(loadMemberProfile(getDb(), actor, memberId)) };
 });
 
 export async function generateMetadata({ params }: Params): Promise<Metadata> {

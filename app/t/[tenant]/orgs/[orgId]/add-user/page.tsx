@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
+import { cache } from 'react';
+import { orNotFound } from '@/app/_lib/not-found';
 import { requireActor } from '@/app/_lib/session';
 import { AppShell } from '@/components/shell/app-shell';
 import { Alert } from '@/components/ui/alert';
@@ -9,24 +10,18 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { AddUserForm } from '@/components/users/add-user-form';
 import { getDb } from '@/db/client';
-import { authorize, type OrgRow } from '@/lib/authz';
-import { DomainError } from '@/lib/errors';
+import { authorize } from '@/lib/authz';
 import { listServiceOptions } from '@/lib/users';
 import { addUserAction, lookupMemberAction } from './actions';
 
 type Params = { params: Promise<{ tenant: string; orgId: string }> };
 
-/** The org, when the actor may add users to it; otherwise the page does not exist for them. */
-async function loadOrg(slug: string, orgId: string): Promise<{ org: OrgRow; actor: Awaited<ReturnType<typeof requireActor>> }> {
+/** The org, when the actor may add users to it (otherwise the page does not exist for them); once per request. */
+const loadOrg = cache(async (slug: string, orgId: string) => {
   const actor = await requireActor(slug);
-  try {
-    const { org } = await authorize(getDb(), actor, 'member.add', { type: 'org', id: orgId });
-    return { org, actor };
-  } catch (err) {
-    if (err instanceof DomainError) notFound();
-    throw err;
-  }
-}
+  const { org } = await orNotFound(authorize(getDb(), actor, 'member.add', { type: 'org', id: orgId }));
+  return { org, actor };
+});
 
 export async function generateMetadata({ params }: Params): Promise<Metadata> {
   const { tenant, orgId } = await params;
