@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import type { Metadata } from 'next';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { cache } from 'react';
@@ -23,13 +22,10 @@ import {
   TenantAdminSection,
 } from '@/components/users/member-sections';
 import { getDb } from '@/db/client';
-import { organizations } from '@/db/schema';
 import type { Actor } from '@/lib/actor';
-import { can } from '@/lib/authz';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { invitationStateOf } from '@/lib/invitations';
 import { loadMemberProfile, type MemberProfile } from '@/lib/users';
-import { zId } from '@/lib/validation';
 import * as a from './actions';
 
 type Params = { params: Promise<{ tenant: string; memberId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -61,15 +57,6 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
   return { title: formatPersonName(profile.user, await getLocale()) };
 }
 
-/** The org named in a notice, only when the actor may see it. */
-async function noticeOrg(actor: Actor, orgId: unknown): Promise<string> {
-  if (typeof orgId !== 'string' || !zId.safeParse(orgId).success) return '';
-  const db = getDb();
-  if (!(await can(db, actor, 'org.view', { type: 'org', id: orgId }))) return '';
-  const [org] = await db.select({ namePath: organizations.namePath }).from(organizations).where(eq(organizations.id, orgId)).limit(1);
-  return org?.namePath ?? '';
-}
-
 export default async function UserPage({ params, searchParams }: Params) {
   const { tenant: slug, memberId } = await params;
   const query = await searchParams;
@@ -88,7 +75,8 @@ export default async function UserPage({ params, searchParams }: Params) {
   const hasName = Boolean(profile.user.firstName || profile.user.lastName);
   const base = `/t/${tenant.slug}`;
   const notice = NOTICES.find((n) => n === query.notice) as Notice | undefined;
-  const org = notice ? await noticeOrg(actor, query.org) : '';
+  // The org a notice names: one of the member's memberships the actor sees (a name from the DB, never URL text).
+  const org = profile.memberships.find((m) => m.orgId === query.org)?.orgPath ?? '';
   const sections = { profile, actions: ACTIONS, tenant: { slug: tenant.slug, name: tenant.name } };
   const nameParts = locale === 'ja' ? [profile.user.lastName, profile.user.firstName] : [profile.user.firstName, profile.user.lastName];
   const initials = (hasName ? nameParts.filter(Boolean) : [profile.user.email])
