@@ -64,7 +64,8 @@ export const setStatusAction = tenantAction(zMember.extend({ op: z.enum(['deacti
 export const removeMemberAction = tenantAction(zMember, async ({ actor, db, input }) => {
   await removeMember(db, actor, input.memberId);
   refresh(actor);
-  redirect(`/t/${actor.tenant!.slug}/users?removed=${encodeURIComponent(input.label)}`);
+  // The page is gone with the member. No name in the URL: a list must not print URL text as the app's message.
+  redirect(`/t/${actor.tenant!.slug}/users`);
 });
 
 export const removeMembershipAction = tenantAction(
@@ -72,7 +73,7 @@ export const removeMembershipAction = tenantAction(
   async ({ actor, db, input, t }) => {
     const { removedFromTenant } = await removeMembership(db, actor, input.membershipId, { confirmLastOrg: input.confirmLastOrg });
     refresh(actor);
-    if (removedFromTenant) redirect(`/t/${actor.tenant!.slug}/users?removed=${encodeURIComponent(input.label)}`);
+    if (removedFromTenant) redirect(`/t/${actor.tenant!.slug}/users`);
     return { message: t('userPage.orgs.removed', { org: input.org }) };
   },
 );
