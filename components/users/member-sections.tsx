@@ -9,7 +9,6 @@ import { Badge } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
 import { Table, Td, Th } from '@/components/ui/table';
 import type { MemberStatus } from '@/db/schema';
-import { formatPersonName } from '@/lib/i18n/person-name';
 import type { InvitationStateInfo } from '@/lib/invitations';
 import type { MemberProfile } from '@/lib/users';
 
@@ -35,6 +34,8 @@ interface SectionProps {
   profile: MemberProfile;
   actions: MemberPageActions;
   tenant: { slug: string; name: string };
+  /** The member's display name (formatPersonName in the viewer's locale), computed once by the page. */
+  name: string;
 }
 
 const STATUS_TONES = { active: 'green', invited: 'amber', deactivated: 'red' } as const satisfies Record<MemberStatus, string>;
@@ -44,19 +45,13 @@ export async function MemberStatusBadge({ status }: { status: MemberStatus }) {
   return <Badge tone={STATUS_TONES[status]}>{t(status)}</Badge>;
 }
 
-/** The name to show: family name first in Japanese; the email when no name is known. */
-export async function displayName(profile: MemberProfile): Promise<string> {
-  return formatPersonName({ ...profile.user }, await getLocale());
-}
-
 function hiddenFor(profile: MemberProfile, name: string, extra: Record<string, string> = {}) {
   return { memberId: profile.memberId, label: name, ...extra };
 }
 
-export async function OrganizationsSection({ profile, actions, tenant, scoped }: SectionProps & { scoped: boolean }) {
+export async function OrganizationsSection({ profile, actions, tenant, name, scoped }: SectionProps & { scoped: boolean }) {
   const t = await getTranslations('userPage.orgs');
   const tc = await getTranslations('common');
-  const name = await displayName(profile);
   return (
     <Card title={t('title')} description={scoped ? `${t('description')} ${t('descriptionScoped')}` : t('description')}>
       {profile.memberships.length === 0 ? (
@@ -136,10 +131,9 @@ export async function OrganizationsSection({ profile, actions, tenant, scoped }:
   );
 }
 
-export async function StatusSection({ profile, actions, tenant }: SectionProps) {
+export async function StatusSection({ profile, actions, tenant, name }: SectionProps) {
   const t = await getTranslations('userPage.status');
   const tc = await getTranslations('common');
-  const name = await displayName(profile);
   const { can } = profile;
   return (
     <Card title={t('title')}>
@@ -195,11 +189,10 @@ export async function StatusSection({ profile, actions, tenant }: SectionProps) 
   );
 }
 
-export async function TenantAdminSection({ profile, actions, tenant }: SectionProps) {
+export async function TenantAdminSection({ profile, actions, tenant, name }: SectionProps) {
   if (!profile.can.setTenantAdmin) return null;
   const t = await getTranslations('userPage.tenantAdmin');
   const tc = await getTranslations('common');
-  const name = await displayName(profile);
   const make = !profile.isTenantAdmin;
   return (
     <Card title={t('title')}>
@@ -236,12 +229,11 @@ export async function TenantAdminSection({ profile, actions, tenant }: SectionPr
   );
 }
 
-export async function ProfileSection({ profile, actions, tenant }: SectionProps) {
+export async function ProfileSection({ profile, actions, tenant, name }: SectionProps) {
   const t = await getTranslations('userPage.profile');
   const tu = await getTranslations('users');
   const tl = await getTranslations('common.languages');
   const locale = await getLocale();
-  const name = await displayName(profile);
   const { user } = profile;
   const names = (['firstName', 'lastName'] as const).map((key) => ({ key, label: tu(key), value: user[key] }));
   if (locale === 'ja') names.reverse();
@@ -287,11 +279,10 @@ export async function ProfileSection({ profile, actions, tenant }: SectionProps)
   );
 }
 
-export async function ServicesSection({ profile, actions, tenant }: SectionProps) {
+export async function ServicesSection({ profile, actions, tenant, name }: SectionProps) {
   const t = await getTranslations('userPage.services');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const name = await displayName(profile);
   const label = (s: MemberProfile['services'][number]) => (locale === 'ja' && s.nameJa ? s.nameJa : s.name);
   return (
     <Card title={t('title')} description={t('description')}>
@@ -340,13 +331,12 @@ export async function GroupsSection({ profile }: { profile: MemberProfile }) {
   );
 }
 
-export async function InvitationSection({ profile, actions, tenant, invitation }: SectionProps & { invitation: InvitationStateInfo }) {
+export async function InvitationSection({ profile, actions, tenant, name, invitation }: SectionProps & { invitation: InvitationStateInfo }) {
   // Registered members who never had an invitation here (added as registered users) have nothing to show.
   if (invitation.state === 'none' && profile.status !== 'invited') return null;
   const t = await getTranslations('userPage.invitation');
   const tc = await getTranslations('common');
   const format = await getFormatter();
-  const name = await displayName(profile);
   const when = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
   const rows: [string, string][] = [];
   if (invitation.createdAt) rows.push([t('created'), when(invitation.createdAt)]);

@@ -77,7 +77,7 @@ export default async function UserPage({ params, searchParams }: Params) {
   const notice = NOTICES.find((n) => n === query.notice) as Notice | undefined;
   // The org a notice names: one of the member's memberships the actor sees (a name from the DB, never URL text).
   const org = profile.memberships.find((m) => m.orgId === query.org)?.orgPath ?? '';
-  const sections = { profile, actions: ACTIONS, tenant: { slug: tenant.slug, name: tenant.name } };
+  const sections = { profile, actions: ACTIONS, tenant: { slug: tenant.slug, name: tenant.name }, name };
   const nameParts = locale === 'ja' ? [profile.user.lastName, profile.user.firstName] : [profile.user.firstName, profile.user.lastName];
   const initials = (hasName ? nameParts.filter(Boolean) : [profile.user.email])
     .map((s) => [...s.trim()][0] ?? '')
