@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
 import { auditEvents, emailMessages, tenantMembers, userTokens, users } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import type { Actor } from '@/lib/actor';
+import { authenticate } from '@/lib/auth/sign-in';
+import { clearSignInFailures, type PasswordAttempt, THROTTLE } from '@/lib/auth/throttle';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
 import { hashPassword, verifyPassword } from '@/lib/passwords';
 import { dbFingerprint } from '@/lib/testing/db-fingerprint';
@@ -27,6 +31,9 @@ import { adminScope } from './authz';
 
 let tdb: TestDatabase;
 let db: Database;
+let redis: Redis;
+/** Where password checks come from: an address of this run only (the Redis counters outlive test databases). */
+let attempt: PasswordAttempt;
 let ca: TenantFixture;
 let other: TenantFixture;
 const actors: Record<string, Actor> = {};
@@ -84,6 +91,10 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 beforeAll(async () => {
   tdb = await createTestDatabase();
   db = tdb.db;
+  redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+  attempt = { redis, address: `invitations-test-${randomBytes(4).toString('hex')}` };
+  // Account counters are per email, and these emails are the same in every run.
+  for (const email of ['twice@ca.test', 'locked@other.test']) await clearSignInFailures(redis, email);
   ca = await createTenantFixture(db, { slug: 'ca', orgPaths: ['CA__India__HR', 'CA__US'] });
   other = await createTenantFixture(db, { slug: 'other', orgPaths: ['OTHER__Sales'] });
   m.ta = await addMember(db, ca, { email: 'ta@ca.test', isTenantAdmin: true, orgs: [{ path: 'CA' }], firstName: 'Tina', lastName: 'Admin' });
@@ -97,6 +108,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await redis?.quit();
   await tdb?.drop();
 });
 
@@ -162,7 +174,7 @@ describe('completeRegistration', () => {
   it('activates the member, sets the password and names, uses the token once', async () => {
     const { member, issued } = await invite('reg@ca.test');
     const raw = await tokenFromEmail('reg@ca.test');
-    const result = await completeRegistration(db, raw, { firstName: ' Alex ', lastName: 'Kim', password: GOOD, passwordConfirmation: GOOD });
+    const result = await completeRegistration(db, raw, { firstName: ' Alex ', lastName: 'Kim', password: GOOD, passwordConfirmation: GOOD }, attempt);
     expect(result).toEqual({ email: 'reg@ca.test', tenantSlug: 'ca' });
     const s = await snapshot(member.memberId, member.userId);
     expect(s.mem!.status).toBe('active');
@@ -179,7 +191,7 @@ describe('completeRegistration', () => {
     expect(audit).toMatchObject({ actorUserId: member.userId, tenantId: ca.id, before: { status: 'invited' } });
     expect(audit!.after).toMatchObject({ status: 'active' });
 
-    expect(await refusal(completeRegistration(db, raw, { firstName: 'X', lastName: 'Y', password: 'another good passphrase', passwordConfirmation: 'another good passphrase' }))).toBe('register.token.used');
+    expect(await refusal(completeRegistration(db, raw, { firstName: 'X', lastName: 'Y', password: 'another good passphrase', passwordConfirmation: 'another good passphrase' }, attempt))).toBe('register.token.used');
     expect(await verifyPassword((await snapshot(member.memberId, member.userId)).u!.passwordHash!, GOOD)).toBe(true);
   });
 
@@ -191,8 +203,8 @@ describe('completeRegistration', () => {
     expect((await invitationStateOf(db, member.memberId)).state).toBe('expired');
     const before = await dbFingerprint(db);
     const input = { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD };
-    expect(await refusal(completeRegistration(db, raw, input))).toBe('register.token.expired');
-    expect(await refusal(completeRegistration(db, 'y'.repeat(43), input))).toBe('register.token.unknown');
+    expect(await refusal(completeRegistration(db, raw, input, attempt))).toBe('register.token.expired');
+    expect(await refusal(completeRegistration(db, 'y'.repeat(43), input, attempt))).toBe('register.token.unknown');
     expect(await dbFingerprint(db)).toEqual(before);
 
     const { member: m2 } = await invite('rev@ca.test');
@@ -200,7 +212,7 @@ describe('completeRegistration', () => {
     await revokeInvitation(db, actors.ta!, m2.memberId);
     expect((await inspectToken(db, raw2, 'invitation')).status).toBe('revoked');
     expect((await invitationStateOf(db, m2.memberId)).state).toBe('revoked');
-    expect(await refusal(completeRegistration(db, raw2, input))).toBe('register.token.revoked');
+    expect(await refusal(completeRegistration(db, raw2, input, attempt))).toBe('register.token.revoked');
     expect((await snapshot(m2.memberId, m2.userId)).mem!.status).toBe('invited');
   });
 
@@ -219,7 +231,7 @@ describe('completeRegistration', () => {
       [{ lastName: 'x'.repeat(101) }, 'register.nameTooLong@lastName'],
     ];
     for (const [change, expected] of cases) {
-      expect(await refusal(completeRegistration(db, raw, { ...base, ...change }))).toBe(expected);
+      expect(await refusal(completeRegistration(db, raw, { ...base, ...change }, attempt))).toBe(expected);
     }
     expect(await dbFingerprint(db)).toEqual(before);
     expect((await inspectToken(db, raw, 'invitation')).status).toBe('valid');
@@ -231,7 +243,7 @@ describe('completeRegistration', () => {
     await db.update(tenantMembers).set({ status: 'deactivated' }).where(eq(tenantMembers.id, member.memberId));
     expect((await inspectToken(db, raw, 'invitation')).status).toBe('revoked');
     const before = await dbFingerprint(db);
-    expect(await refusal(completeRegistration(db, raw, { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD }))).toBe('register.deactivated');
+    expect(await refusal(completeRegistration(db, raw, { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD }, attempt))).toBe('register.deactivated');
     expect(await dbFingerprint(db)).toEqual(before);
   });
 
@@ -243,13 +255,32 @@ describe('completeRegistration', () => {
     expect((await inspectToken(db, raw, 'invitation')).hasPassword).toBe(true);
     const before = await snapshot(member.memberId, member.userId);
     const unchanged = await dbFingerprint(db);
-    expect(await refusal(completeRegistration(db, raw, { firstName: 'Z', lastName: 'Z', password: 'wrong password here', passwordConfirmation: '' }))).toBe('register.wrongPassword@password');
+    expect(await refusal(completeRegistration(db, raw, { firstName: 'Z', lastName: 'Z', password: 'wrong password here', passwordConfirmation: '' }, attempt))).toBe('register.wrongPassword@password');
     expect(await dbFingerprint(db)).toEqual(unchanged);
-    await completeRegistration(db, raw, { firstName: 'Z', lastName: 'Z', password: GOOD, passwordConfirmation: '' });
+    await completeRegistration(db, raw, { firstName: 'Z', lastName: 'Z', password: GOOD, passwordConfirmation: '' }, attempt);
     const after = await snapshot(member.memberId, member.userId);
     expect(after.mem!.status).toBe('active');
     expect(after.u!.firstName).toBe('Own');
     expect(after.u!.passwordHash).toBe(before.u!.passwordHash);
+  });
+
+  it('confirming an existing password is under the sign-in throttle: failures count, and once locked even the right one waits', async () => {
+    const { member } = await invite('locked@other.test', { orgs: [{ path: 'OTHER__Sales' }], tenant: other });
+    const raw = await tokenFromEmail('locked@other.test');
+    await db.update(users).set({ passwordHash: await hashPassword(GOOD) }).where(eq(users.id, member.userId));
+    const wrong = { firstName: '', lastName: '', password: 'not the password at all', passwordConfirmation: '' };
+    for (let i = 0; i < THROTTLE.maxPerAccount; i++) {
+      expect(await refusal(completeRegistration(db, raw, wrong, attempt))).toBe('register.wrongPassword@password');
+    }
+    const unchanged = await dbFingerprint(db);
+    // From another address too: the account's counter is shared with sign-in.
+    const elsewhere = { redis, address: `${attempt.address}-b` };
+    expect(await refusal(completeRegistration(db, raw, { ...wrong, password: GOOD }, elsewhere))).toBe('register.throttled@password');
+    expect(await authenticate(db, redis, { email: 'locked@other.test', password: GOOD, address: elsewhere.address })).toMatchObject({ ok: false, reason: 'throttled' });
+    expect(await dbFingerprint(db)).toEqual(unchanged);
+    await clearSignInFailures(redis, 'locked@other.test');
+    await completeRegistration(db, raw, { ...wrong, password: GOOD }, attempt);
+    expect((await invitationStateOf(db, member.memberId)).state).toBe('accepted');
   });
 });
 
@@ -272,7 +303,7 @@ describe('resend and revoke', () => {
     const sends = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'invitation.send'), eq(auditEvents.targetId, member.memberId)));
     expect(sends).toHaveLength(2);
     expect(sends.some((a) => a.actorUserId === m.oa!.userId)).toBe(true);
-    expect(await refusal(completeRegistration(db, first, { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD }))).toBe('register.token.revoked');
+    expect(await refusal(completeRegistration(db, first, { firstName: 'A', lastName: 'B', password: GOOD, passwordConfirmation: GOOD }, attempt))).toBe('register.token.revoked');
   });
 
   it('revoke is audited; a second revoke says there is nothing to revoke', async () => {

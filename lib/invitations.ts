@@ -5,6 +5,7 @@ import type { Db } from '@/db/client';
 import { organizations, orgMemberships, tenantMembers, tenants, userTokens, users, type TokenKind } from '@/db/schema';
 import type { Locale } from '@/db/schema/columns';
 import type { Actor } from '@/lib/actor';
+import { checkSignInThrottle, type PasswordAttempt, recordSignInFailure } from '@/lib/auth/throttle';
 import { auditActor, recordAudit, type AuditEntry } from '@/lib/audit';
 import { type AdminScope, authorize, memberInScope, orgInScope } from '@/lib/authz';
 import { sendEmail } from '@/lib/email/send';
@@ -511,9 +512,15 @@ export interface RegistrationInput {
 /**
  * Accepts an invitation: sets the user's names and password (argon2id), marks the token used and
  * the member active, in one transaction with the token locked. A user who already has a password
- * confirms it instead (names and password unchanged). Returns what the client needs to sign in.
+ * confirms it instead (names and password unchanged), under the sign-in throttle (`attempt`).
+ * Returns what the client needs to sign in.
  */
-export async function completeRegistration(db: Db, rawToken: string, input: RegistrationInput): Promise<{ email: string; tenantSlug: string }> {
+export async function completeRegistration(
+  db: Db,
+  rawToken: string,
+  input: RegistrationInput,
+  attempt: PasswordAttempt,
+): Promise<{ email: string; tenantSlug: string }> {
   return db.transaction(async (tx) => {
     const row = await findToken(tx, rawToken, 'invitation', true);
     assertValid(row, 'register');
@@ -522,7 +529,13 @@ export async function completeRegistration(db: Db, rawToken: string, input: Regi
 
     const before = { status: member.status };
     if (user.passwordHash) {
+      // The same counters as sign-in: a link must not be a way around its throttle.
+      const throttle = await checkSignInThrottle(attempt.redis, user.email, attempt.address);
+      if (throttle.blocked) {
+        throw new DomainError('throttled', 'register.throttled', { minutes: Math.ceil(throttle.retryAfterSeconds / 60) }, 'password');
+      }
       if (!(await verifyPassword(user.passwordHash, input.password))) {
+        await recordSignInFailure(attempt.redis, user.email, attempt.address);
         throw new DomainError('wrong_password', 'register.wrongPassword', {}, 'password');
       }
     } else {

@@ -3,17 +3,10 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { getDb } from '@/db/client';
 import { authenticate } from '@/lib/auth/sign-in';
+import { clientAddress } from '@/lib/auth/throttle';
 import { producerConnection, waitForRedis } from '@/workers/connection';
 
 const EIGHT_HOURS = 8 * 60 * 60;
-
-/** The client's address as the proxy in front of us reports it (first hop). */
-function clientAddress(headers: Record<string, string | string[] | undefined> | undefined): string {
-  const forwarded = headers?.['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  const real = headers?.['x-real-ip'];
-  return first || (Array.isArray(real) ? real[0] : real) || 'unknown';
-}
 
 /**
  * next-auth 4 (the stable line) with email + password. The JWT carries only the user id;

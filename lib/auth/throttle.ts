@@ -46,6 +46,23 @@ export async function recordSignInFailure(redis: Redis, email: string, address: 
   await multi.exec();
 }
 
+/** Where a password check comes from, for the counters: the shared Redis and the client's address. */
+export interface PasswordAttempt {
+  redis: Redis;
+  address: string;
+}
+
+/** The client's address as the proxy in front of us reports it (first hop of X-Forwarded-For, else X-Real-IP). */
+export function clientAddress(headers: Headers | Record<string, string | string[] | undefined> | undefined): string {
+  const get = (name: string): string | undefined => {
+    if (!headers) return undefined;
+    if (headers instanceof Headers) return headers.get(name) ?? undefined;
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return get('x-forwarded-for')?.split(',')[0]?.trim() || get('x-real-ip') || 'unknown';
+}
+
 /** Clears the account's failures after a successful sign-in. */
 export async function clearSignInFailures(redis: Redis, email: string): Promise<void> {
   await redis.del(accountKey(email));

@@ -1,8 +1,11 @@
 'use server';
 
+import { headers } from 'next/headers';
 import { z } from 'zod';
 import { publicAction } from '@/app/_lib/action';
+import { clientAddress } from '@/lib/auth/throttle';
 import { completeRegistration } from '@/lib/invitations';
+import { producerConnection, waitForRedis } from '@/workers/connection';
 
 const zRegister = z.object({
   token: z.string().max(100),
@@ -15,5 +18,8 @@ const zRegister = z.object({
 
 /** Accepts an invitation; the client then signs in with the password it just set. */
 export const registerAction = publicAction(zRegister, async ({ db, input }) => {
-  await completeRegistration(db, input.token, input);
+  // Confirming an existing password counts against the sign-in throttle (Redis, per account and address).
+  const redis = producerConnection();
+  await waitForRedis(redis, 3_000);
+  await completeRegistration(db, input.token, input, { redis, address: clientAddress(await headers()) });
 });
