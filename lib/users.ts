@@ -165,6 +165,17 @@ function refuseSelf(actor: Actor, memberId: string) {
   if (actor.memberId === memberId) throw new DomainError('self', 'users.notYourself');
 }
 
+/**
+ * A member about to be deactivated or to leave the tenant: authorized, not the tenant's last active
+ * administrator, not the actor, then locked. Lock order everywhere: tenant admins (the guard), then the member.
+ */
+async function lockLeavingMember(tx: Db, actor: Actor, action: 'member.deactivate' | 'member.remove', memberId: string) {
+  const { member, orgIdPaths } = await authorize(tx, actor, action, { type: 'member', id: memberId });
+  await assertNotLastTenantAdmin(tx, member.tenantId, member.id);
+  refuseSelf(actor, member.id);
+  return { current: await lockMember(tx, member.id), orgIdPaths };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Prefill
 
@@ -377,14 +388,11 @@ export async function updateMember(db: Db, actor: Actor, memberId: string, input
 /** Deactivates a member (invited or active): they stay listed and cannot sign in to this tenant. */
 export async function deactivateMember(db: Db, actor: Actor, memberId: string): Promise<void> {
   await db.transaction(async (tx) => {
-    const { member, orgIdPaths } = await authorize(tx, actor, 'member.deactivate', { type: 'member', id: memberId });
-    await assertNotLastTenantAdmin(tx, member.tenantId, member.id);
-    refuseSelf(actor, member.id);
-    const current = await lockMember(tx, member.id);
+    const { current, orgIdPaths } = await lockLeavingMember(tx, actor, 'member.deactivate', memberId);
     if (current.status === 'deactivated') return;
-    await tx.update(tenantMembers).set({ status: 'deactivated' }).where(eq(tenantMembers.id, member.id));
-    const user = await loadUser(tx, member.userId);
-    await audit(tx, actor, 'member.deactivate', { memberId: member.id, email: user.email }, orgIdPaths, { status: current.status }, { status: 'deactivated' });
+    await tx.update(tenantMembers).set({ status: 'deactivated' }).where(eq(tenantMembers.id, current.id));
+    const user = await loadUser(tx, current.userId);
+    await audit(tx, actor, 'member.deactivate', { memberId: current.id, email: user.email }, orgIdPaths, { status: current.status }, { status: 'deactivated' });
   });
 }
 
@@ -424,10 +432,7 @@ async function deleteMember(db: Db, actor: Actor, member: MemberRow, orgIdPaths:
 /** Removes a member from the whole tenant (the user identity stays: it may belong to other tenants). */
 export async function removeMember(db: Db, actor: Actor, memberId: string): Promise<void> {
   await db.transaction(async (tx) => {
-    const { member, orgIdPaths } = await authorize(tx, actor, 'member.remove', { type: 'member', id: memberId });
-    await assertNotLastTenantAdmin(tx, member.tenantId, member.id);
-    refuseSelf(actor, member.id);
-    const current = await lockMember(tx, member.id);
+    const { current, orgIdPaths } = await lockLeavingMember(tx, actor, 'member.remove', memberId);
     await deleteMember(tx, actor, current, orgIdPaths, 'removed');
   });
 }
@@ -444,22 +449,17 @@ export async function removeMembership(
 ): Promise<{ removedFromTenant: boolean }> {
   return db.transaction(async (tx) => {
     const { membership, org, member } = await authorize(tx, actor, 'membership.remove', { type: 'membership', id: membershipId });
-    // Lock order everywhere: tenant admins (the guard), then the member; so the guard runs before the member lock.
+    // The last membership takes the member out of the tenant: that is member.remove, and its guards.
     const last = (await membershipSnapshot(tx, member.id)).length === 1;
-    let memberIdPaths: string[] = [];
-    if (last) {
-      memberIdPaths = (await authorize(tx, actor, 'member.remove', { type: 'member', id: member.id })).orgIdPaths;
-      await assertNotLastTenantAdmin(tx, member.tenantId, member.id);
-      refuseSelf(actor, member.id);
-      if (!options.confirmLastOrg) throw new DomainError('confirm_last_org', 'users.confirmLastOrg', { org: org.namePath });
-    }
-    const current = await lockMember(tx, member.id);
+    const leaving = last ? await lockLeavingMember(tx, actor, 'member.remove', member.id) : null;
+    if (leaving && !options.confirmLastOrg) throw new DomainError('confirm_last_org', 'users.confirmLastOrg', { org: org.namePath });
+    const current = leaving?.current ?? (await lockMember(tx, member.id));
     const all = await membershipSnapshot(tx, member.id);
     if (!all.some((m) => m.id === membership.id)) throw new NotFoundError('membership');
     // Another membership went meanwhile: this one is now the last, which needs the warning first.
-    if (all.length === 1 && !last) throw new DomainError('confirm_last_org', 'users.confirmLastOrg', { org: org.namePath });
-    if (last && all.length === 1) {
-      await deleteMember(tx, actor, current, memberIdPaths, 'lastMembership');
+    if (all.length === 1 && !leaving) throw new DomainError('confirm_last_org', 'users.confirmLastOrg', { org: org.namePath });
+    if (leaving && all.length === 1) {
+      await deleteMember(tx, actor, current, leaving.orgIdPaths, 'lastMembership');
       return { removedFromTenant: true };
     }
 
