@@ -559,7 +559,8 @@ export interface MemberProfile {
 /** Everything the user page shows, with what the actor may do (decided from the loaded facts, no extra queries per control). */
 export async function loadMemberProfile(db: Db, actor: Actor, memberId: string): Promise<MemberProfile> {
   const { member, orgIdPaths } = await authorize(db, actor, 'member.view', { type: 'member', id: memberId });
-  const [user, memberships, catalog, accessRows, groups, others, activeAdmins, adminIdPaths] = await Promise.all([
+  const isActiveTenantAdmin = member.isTenantAdmin && member.status === 'active';
+  const [user, memberships, catalog, groups, others, activeAdmins, adminIdPaths] = await Promise.all([
     loadUser(db, member.userId),
     db
       .select({
@@ -574,8 +575,11 @@ export async function loadMemberProfile(db: Db, actor: Actor, memberId: string):
       .innerJoin(organizations, eq(organizations.id, orgMemberships.orgId))
       .where(eq(orgMemberships.memberId, member.id))
       .orderBy(asc(sql`lower(${organizations.namePath})`)),
-    db.select().from(services).orderBy(asc(services.name)),
-    db.select({ serviceId: serviceAccess.serviceId }).from(serviceAccess).where(eq(serviceAccess.memberId, member.id)),
+    db
+      .select({ id: services.id, key: services.key, name: services.name, nameJa: services.nameJa, hasAccess: sql<boolean>`${serviceAccess.memberId} is not null` })
+      .from(services)
+      .leftJoin(serviceAccess, and(eq(serviceAccess.serviceId, services.id), eq(serviceAccess.memberId, member.id)))
+      .orderBy(asc(services.name)),
     db
       .select({ id: userGroups.id, name: userGroups.name })
       .from(groupMembers)
@@ -583,11 +587,14 @@ export async function loadMemberProfile(db: Db, actor: Actor, memberId: string):
       .where(eq(groupMembers.memberId, member.id))
       .orderBy(asc(sql`lower(${userGroups.name})`)),
     otherTenantCount(db, member.userId, member.tenantId),
-    db
-      .select({ n: count() })
-      .from(tenantMembers)
-      .where(and(eq(tenantMembers.tenantId, member.tenantId), eq(tenantMembers.isTenantAdmin, true), eq(tenantMembers.status, 'active')))
-      .then((rows) => rows[0]?.n ?? 0),
+    // Only an active tenant admin can be the last one.
+    isActiveTenantAdmin
+      ? db
+          .select({ n: count() })
+          .from(tenantMembers)
+          .where(and(eq(tenantMembers.tenantId, member.tenantId), eq(tenantMembers.isTenantAdmin, true), eq(tenantMembers.status, 'active')))
+          .then((rows) => rows[0]?.n ?? 0)
+      : 0,
     actorAdminIdPaths(db, actor),
   ]);
 
@@ -597,7 +604,6 @@ export async function loadMemberProfile(db: Db, actor: Actor, memberId: string):
   const onMember = (action: Action) => allow(action, memberResource);
   const isSelf = actor.memberId === member.id;
   const canRemove = onMember('member.remove') && !isSelf;
-  const granted = new Set(accessRows.map((r) => r.serviceId));
 
   return {
     memberId: member.id,
@@ -615,7 +621,7 @@ export async function loadMemberProfile(db: Db, actor: Actor, memberId: string):
     },
     profileShared: others > 0,
     isSelf,
-    isLastActiveTenantAdmin: member.isTenantAdmin && member.status === 'active' && activeAdmins <= 1,
+    isLastActiveTenantAdmin: isActiveTenantAdmin && activeAdmins <= 1,
     memberships: memberships
       .map((m) => {
         const resource: Resource = { type: 'membership', tenantId: member.tenantId, orgIdPath: m.idPath, memberIsTenantAdmin: member.isTenantAdmin };
@@ -633,7 +639,7 @@ export async function loadMemberProfile(db: Db, actor: Actor, memberId: string):
       })
       .filter((m) => m.visible)
       .map(({ visible: _visible, ...m }) => m),
-    services: catalog.map((s) => ({ id: s.id, key: s.key, name: s.name, nameJa: s.nameJa, hasAccess: granted.has(s.id) })),
+    services: catalog,
     groups,
     can: {
       edit: onMember('member.edit'),
