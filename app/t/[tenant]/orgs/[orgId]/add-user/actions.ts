@@ -10,7 +10,7 @@ import { addUser, findMemberByEmail, type AddUserResult, type MemberLookup, zAdd
 import { zId } from '@/lib/validation';
 
 /** What the user page says after an add (query parameter `notice`). */
-export type AddNotice = 'invited' | 'invitationNotSent' | 'addedToOrg' | 'addedRegistered' | 'addedRegisteredNoEmail';
+type AddNotice = 'invited' | 'invitationNotSent' | 'addedToOrg' | 'addedRegistered' | 'addedRegisteredNoEmail';
 
 function noticeOf(result: AddUserResult): AddNotice {
   switch (result.outcome) {
