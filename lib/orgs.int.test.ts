@@ -323,6 +323,15 @@ describe('moveOrganization', () => {
     expect(deepest[0]).toMatchObject({ depth: 9, namePath: 'CA__US__HR__L5__L6__L7__L8__L9__L10__L11' });
   });
 
+  it('insertChildOrganization (seed, fixtures) derives paths from the parent as it is now, not as the caller last read it', async () => {
+    const w = await world();
+    const hr = w.ca.org('CA__India__HR'); // read before the move
+    await moveOrganization(db, w.ta, w.ca.org('CA__India').id, w.ca.org('CA__US').id);
+    const child = await insertChildOrganization(db, { ...hr, tenantId: w.ca.id }, { name: 'Payroll' });
+    const current = (await orgRow(hr.id))!;
+    expect(child).toMatchObject({ parentId: hr.id, namePath: 'CA__US__India__HR__Payroll', idPath: `${current.idPath}${child.id}/`, depth: current.depth + 1 });
+  });
+
   it('refuses a move under itself or any of its descendants, the root, and a sibling-name clash, changing nothing', async () => {
     const w = await world([chain.join('__')]);
     const india = w.ca.org('CA__India');

@@ -22,23 +22,35 @@ export async function createRootOrganization(db: Db, tenantId: string, name: str
 }
 
 /**
- * A sub-organization under `parent` (which must be of the same tenant: the schema enforces it).
- * No authorization or audit (seed, fixtures, importer, `createOrganization`). It takes the tree
- * lock and derives the paths from the parent's CURRENT row, so a concurrent move of an ancestor
- * cannot leave the new org with a stale path.
+ * A sub-organization under `parent` (of the same tenant: the schema enforces it), for the seed,
+ * fixtures and importer: no authorization, no audit, no sibling-name message (the unique indexes
+ * still refuse duplicates). In its own transaction (a savepoint inside the caller's) it takes the
+ * tree lock and derives the paths from the parent's CURRENT row, so a concurrent move of an
+ * ancestor cannot leave the new org with a stale path.
  */
 export async function insertChildOrganization(
+  db: Db,
+  parent: Pick<Organization, 'id' | 'tenantId'>,
+  input: { name: string; description?: string; emailNotifications?: boolean },
+): Promise<Organization> {
+  assertName(input.name);
+  return db.transaction(async (tx) => {
+    await lockOrgTree(tx, parent.tenantId);
+    const [current] = await tx
+      .select()
+      .from(organizations)
+      .where(and(eq(organizations.id, parent.id), eq(organizations.tenantId, parent.tenantId)));
+    if (!current) throw new NotFoundError('org');
+    return insertChild(tx, current, input);
+  });
+}
+
+/** Inserts the child row; `parent` must have been read under the tree lock. */
+async function insertChild(
   db: Db,
   parent: Pick<Organization, 'id' | 'tenantId' | 'idPath' | 'namePath' | 'depth'>,
   input: { name: string; description?: string; emailNotifications?: boolean },
 ): Promise<Organization> {
-  assertName(input.name);
-  await lockOrgTree(db, parent.tenantId);
-  const [current] = await db
-    .select({ idPath: organizations.idPath, namePath: organizations.namePath, depth: organizations.depth })
-    .from(organizations)
-    .where(and(eq(organizations.id, parent.id), eq(organizations.tenantId, parent.tenantId)));
-  if (!current) throw new NotFoundError('org');
   const id = crypto.randomUUID();
   const [org] = await db
     .insert(organizations)
@@ -49,9 +61,9 @@ export async function insertChildOrganization(
       name: input.name,
       description: input.description ?? '',
       emailNotifications: input.emailNotifications ?? true,
-      idPath: `${current.idPath}${id}/`,
-      namePath: joinPath(current.namePath, input.name),
-      depth: current.depth + 1,
+      idPath: `${parent.idPath}${id}/`,
+      namePath: joinPath(parent.namePath, input.name),
+      depth: parent.depth + 1,
     })
     .returning();
   return org!;
@@ -240,7 +252,8 @@ export async function createOrganization(
       const clash = await findPathClash(tx, parent.tenantId, namePath);
       if (clash) throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash }, 'name');
 
-      const org = await insertChildOrganization(tx, parent, input);
+      // The parent was read after the tree lock: its paths are current.
+      const org = await insertChild(tx, parent, input);
       await recordAudit(tx, {
         tenantId: org.tenantId,
         actor: auditActor(actor),
