@@ -1,19 +1,15 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { organizations, tenantMembers } from '@/db/schema';
-import { type AdminScope, memberInScope, orgInScope } from './authz';
+import { tenantMembers } from '@/db/schema';
+import { type AdminScope, memberInScope } from './authz';
 
-/** Org and member counts (by status) within an admin's scope, for the dashboard. */
+/** Member counts (by status) within an admin's scope, for the dashboard (which counts orgs from its tree). */
 export async function countMembersByStatus(db: Db, scope: AdminScope) {
-  const count = sql<number>`count(*)::int`;
   const byStatus = (status: string) => sql<number>`(count(*) filter (where ${tenantMembers.status} = ${status}))::int`;
-  const [[members], [orgs]] = await Promise.all([
-    db
-      .select({ members: count, active: byStatus('active'), invited: byStatus('invited'), deactivated: byStatus('deactivated') })
-      .from(tenantMembers)
-      .where(memberInScope(scope)),
-    db.select({ orgs: count }).from(organizations).where(orgInScope(scope)),
-  ]);
-  // Aggregates without GROUP BY always return one row.
-  return { orgs: orgs!.orgs, ...members! };
+  const [members] = await db
+    .select({ members: sql<number>`count(*)::int`, active: byStatus('active'), invited: byStatus('invited'), deactivated: byStatus('deactivated') })
+    .from(tenantMembers)
+    .where(memberInScope(scope));
+  // An aggregate without GROUP BY always returns one row.
+  return members!;
 }

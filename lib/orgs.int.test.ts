@@ -16,9 +16,9 @@ import {
   insertChildOrganization,
   loadOrganizationDetails,
   loadOrgAncestors,
+  loadMoveTargets,
   loadOrgTree,
   moveOrganization,
-  moveTargets,
   updateOrganization,
 } from './orgs';
 
@@ -492,7 +492,7 @@ describe('reads', () => {
     const w = await world(['CA__India__HR__Payroll']);
     const nodes = flattenOrgTree(await loadOrgTree(db, { kind: 'tenant', tenantId: w.ca.id }));
     expect(nodes.map((n) => n.namePath)).toEqual(['CA', 'CA__India', 'CA__India__HR', 'CA__India__HR__Payroll', 'CA__Indiana', 'CA__US', 'CA__US__HR']);
-    const targets = moveTargets(nodes, w.ca.org('CA__India__HR'));
+    const targets = await loadMoveTargets(db, { kind: 'tenant', tenantId: w.ca.id }, w.ca.org('CA__India__HR'));
     expect(targets.map((n) => n.namePath)).toEqual(['CA', 'CA__Indiana', 'CA__US', 'CA__US__HR']);
   });
 });

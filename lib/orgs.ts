@@ -84,6 +84,9 @@ export interface OrgTreeNode extends Organization {
   children: OrgTreeNode[];
 }
 
+/** Parents before children (by depth), siblings by name: the order `linkTree` expects. */
+const TREE_ORDER = [asc(organizations.depth), asc(sql`lower(${organizations.name})`)];
+
 /**
  * The orgs of an admin scope as a tree (the whole tenant, or an org admin's subtrees), with
  * direct member counts, in one query; siblings sorted by name. An empty scope is an empty tree.
@@ -95,14 +98,17 @@ export async function loadOrgTree(db: Db, scope: AdminScope): Promise<OrgTreeNod
     .leftJoin(orgMemberships, eq(orgMemberships.orgId, organizations.id))
     .where(orgInScope(scope))
     .groupBy(organizations.id)
-    .orderBy(asc(organizations.depth), asc(sql`lower(${organizations.name})`));
+    .orderBy(...TREE_ORDER);
+  return linkTree(rows.map(({ org, memberCount }) => ({ ...org, memberCount, children: [] })));
+}
 
-  const byId = new Map<string, OrgTreeNode>();
-  const roots: OrgTreeNode[] = [];
-  for (const { org, memberCount } of rows) {
-    const node: OrgTreeNode = { ...org, memberCount, children: [] };
-    byId.set(org.id, node);
-    const parent = org.parentId ? byId.get(org.parentId) : undefined;
+/** Links nodes given in TREE_ORDER into trees; a node whose parent is not among them is a root. */
+function linkTree<N extends { id: string; parentId: string | null; children: N[] }>(nodes: N[]): N[] {
+  const byId = new Map<string, N>();
+  const roots: N[] = [];
+  for (const node of nodes) {
+    byId.set(node.id, node);
+    const parent = node.parentId ? byId.get(node.parentId) : undefined;
     if (parent) parent.children.push(node);
     else roots.push(node);
   }
@@ -473,7 +479,13 @@ export function flattenOrgTree<N extends { children: N[] }>(roots: N[]): N[] {
   return out;
 }
 
-/** Where `org` may move: every org but itself, its descendants and its current parent. */
-export function moveTargets<N extends Pick<Organization, 'id' | 'idPath'>>(nodes: N[], org: Pick<Organization, 'idPath' | 'parentId'>): N[] {
+/**
+ * Where `org` may move, in tree order (depth-first, siblings by name): every org of the scope but
+ * itself, its descendants and its current parent. One query without member counts.
+ */
+export async function loadMoveTargets(db: Db, scope: AdminScope, org: Pick<Organization, 'idPath' | 'parentId'>): Promise<Organization[]> {
+  type Node = Organization & { children: Node[] };
+  const rows = await db.select().from(organizations).where(orgInScope(scope)).orderBy(...TREE_ORDER);
+  const nodes = flattenOrgTree(linkTree(rows.map((o): Node => ({ ...o, children: [] }))));
   return nodes.filter((n) => !n.idPath.startsWith(org.idPath) && n.id !== org.parentId);
 }

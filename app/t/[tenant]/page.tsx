@@ -8,7 +8,7 @@ import { PageHeader } from '@/components/ui/page-header';
 import { getDb } from '@/db/client';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { countMembersByStatus } from '@/lib/members';
-import { loadOrgTree } from '@/lib/orgs';
+import { flattenOrgTree, loadOrgTree } from '@/lib/orgs';
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations('dashboard'))('title') };
@@ -22,9 +22,10 @@ export default async function DashboardPage({ params }: { params: Promise<{ tena
   const t = await getTranslations();
   const scope = await getAdminScope(actor);
 
-  // Tenant admins see the whole tree, org admins their subtrees, members the orgs they belong to.
+  // Tenant admins see the whole tree, org admins their subtrees (its node count is the orgs figure).
+  // Plain members administer nothing: no tree, no figures.
   const [roots, stats] = await Promise.all([
-    loadOrgTree(db, scope),
+    scope.kind === 'none' ? [] : loadOrgTree(db, scope),
     scope.kind === 'none' ? null : countMembersByStatus(db, scope),
   ]);
   const role = t(`roles.${await roleOf(actor)}`);
@@ -37,7 +38,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ tena
         <dl className="mb-6 grid grid-cols-2 gap-3 sm:grid-cols-5">
           {(
             [
-              ['orgs', stats.orgs],
+              ['orgs', flattenOrgTree(roots).length],
               ['members', stats.members],
               ['active', stats.active],
               ['invited', stats.invited],

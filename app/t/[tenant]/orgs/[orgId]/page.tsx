@@ -18,7 +18,7 @@ import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
 import type { AdminScope } from '@/lib/authz';
 import type { SearchParams } from '@/lib/member-list';
-import { deletedOrgPath, flattenOrgTree, loadOrganizationDetails, loadOrgTree, moveTargets } from '@/lib/orgs';
+import { deletedOrgPath, loadMoveTargets, loadOrganizationDetails } from '@/lib/orgs';
 import { createOrgAction, deleteOrgAction, moveOrgAction, updateOrgAction } from '../actions';
 
 type Props = { params: Promise<{ tenant: string; orgId: string }>; searchParams: Promise<SearchParams & { deleted?: string }> };
@@ -53,8 +53,8 @@ export default async function OrgPage({ params, searchParams }: Props) {
   const base = `/t/${tenant.slug}/orgs`;
   const isRoot = org.parentId === null;
 
-  // Move targets come from the whole tree: only tenant admins get the form.
-  const targets = isTenantAdmin && !isRoot ? moveTargets(flattenOrgTree(await loadOrgTree(getDb(), scope)), org) : [];
+  // Only tenant admins get the move form.
+  const targets = isTenantAdmin && !isRoot ? await loadMoveTargets(getDb(), scope, org) : [];
   const parent = ancestors.at(-1);
 
   return (
