@@ -159,51 +159,43 @@ async function lockOrgTree(db: Db, tenantId: string | undefined): Promise<void> 
   await db.execute(sql`select 1 from ${organizations} where ${organizations.tenantId} = ${tenantId} and ${organizations.parentId} is null for no key update`);
 }
 
-/** The sibling of `parentId` with this name (case-insensitive), other than `exceptId`. */
-async function findSiblingByName(db: Db, tenantId: string, parentId: string, name: string, exceptId?: string): Promise<string | null> {
-  const [row] = await db
-    .select({ name: organizations.name })
-    .from(organizations)
-    .where(
-      and(
-        eq(organizations.tenantId, tenantId),
-        eq(organizations.parentId, parentId),
-        eq(sql`lower(${organizations.name})`, sql`lower(${name})`),
-        exceptId ? ne(organizations.id, exceptId) : undefined,
-      ),
-    )
-    .limit(1);
-  return row?.name ?? null;
-}
-
 /**
- * The path of an existing org that a new path would duplicate: `newNamePath` alone (a new org),
- * or, with `subtree`, every path of that subtree once its prefix `oldNamePath` becomes
- * `newNamePath` (orgs inside the subtree are not counted). Names may start or end with `_`, so
- * `A_` + `B` and `A` + `_B` both read `A___B`: paths can clash where sibling names do not.
+ * Refuses a name or place that would duplicate an existing path (case-insensitively), checking
+ * `newNamePath` alone (a new org), or, with `subtree`, every path of that subtree once its prefix
+ * `oldNamePath` becomes `newNamePath` (orgs inside the subtree are not counted). A sibling with
+ * the same name is such a clash, and the shallowest: it is named as one (`siblingKey`). Names may
+ * start or end with `_`, so `A_` + `B` and `A` + `_B` both read `A___B`: paths can also clash
+ * where sibling names do not.
  */
-async function findPathClash(
+async function assertNoPathClash(
   db: Db,
-  tenantId: string,
+  parent: Pick<Organization, 'id' | 'tenantId' | 'namePath'>,
   newNamePath: string,
+  refusal: { field: string; siblingKey: 'duplicateName' | 'duplicateNameAtDestination' },
   subtree?: { idPath: string; oldNamePath: string },
-): Promise<string | null> {
+): Promise<void> {
   const candidates = subtree
     ? sql`select lower(${newNamePath} || substr(s.name_path, ${[...subtree.oldNamePath].length + 1}))
-          from ${organizations} s where s.tenant_id = ${tenantId} and s.id_path like ${`${subtree.idPath}%`}`
+          from ${organizations} s where s.tenant_id = ${parent.tenantId} and s.id_path like ${`${subtree.idPath}%`}`
     : sql`select lower(${newNamePath})`;
-  const [row] = await db
-    .select({ namePath: organizations.namePath })
+  const [clash] = await db
+    .select({ name: organizations.name, namePath: organizations.namePath, parentId: organizations.parentId })
     .from(organizations)
     .where(
       and(
-        eq(organizations.tenantId, tenantId),
+        eq(organizations.tenantId, parent.tenantId),
         subtree ? sql`${organizations.idPath} not like ${`${subtree.idPath}%`}` : undefined,
         sql`lower(${organizations.namePath}) in (${candidates})`,
       ),
     )
+    .orderBy(asc(organizations.depth))
     .limit(1);
-  return row?.namePath ?? null;
+  if (!clash) return;
+  // Same parent and same path: the same name (a name never holds the `__` that would make it a descendant's path).
+  if (clash.parentId === parent.id) {
+    throw new DomainError('org_duplicate_name', `orgs.${refusal.siblingKey}`, { name: clash.name, parent: parent.namePath }, refusal.field);
+  }
+  throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash.namePath }, refusal.field);
 }
 
 /** The PostgreSQL error behind a (possibly drizzle-wrapped) error. */
@@ -250,13 +242,7 @@ export async function createOrganization(
       const { org: parent } = await authorize(tx, actor, 'org.create', { type: 'org', id: input.parentId });
       assertName(input.name);
       assertDescription(input.description);
-      const sibling = await findSiblingByName(tx, parent.tenantId, parent.id, input.name);
-      if (sibling) {
-        throw new DomainError('org_duplicate_name', 'orgs.duplicateName', { name: sibling, parent: parent.namePath }, 'name');
-      }
-      const namePath = joinPath(parent.namePath, input.name);
-      const clash = await findPathClash(tx, parent.tenantId, namePath);
-      if (clash) throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash }, 'name');
+      await assertNoPathClash(tx, parent, joinPath(parent.namePath, input.name), { field: 'name', siblingKey: 'duplicateName' });
 
       // The parent was read after the tree lock: its paths are current.
       const org = await insertChild(tx, parent, input);
@@ -291,12 +277,9 @@ export async function updateOrganization(db: Db, actor: Actor, orgId: string, in
 
       let namePath = org.namePath;
       if (renamed && org.parentId !== null) {
-        const sibling = await findSiblingByName(tx, org.tenantId, org.parentId, input.name, org.id);
-        const parentPath = parentNamePath(org);
-        if (sibling) throw new DomainError('org_duplicate_name', 'orgs.duplicateName', { name: sibling, parent: parentPath ?? '' }, 'name');
-        namePath = joinPath(parentPath, input.name);
-        const clash = await findPathClash(tx, org.tenantId, namePath, { idPath: org.idPath, oldNamePath: org.namePath });
-        if (clash) throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash }, 'name');
+        const parent = { id: org.parentId, tenantId: org.tenantId, namePath: parentNamePath(org) ?? '' };
+        namePath = joinPath(parent.namePath, input.name);
+        await assertNoPathClash(tx, parent, namePath, { field: 'name', siblingKey: 'duplicateName' }, { idPath: org.idPath, oldNamePath: org.namePath });
         // Descendants keep their own names; only the prefix changes.
         await tx
           .update(organizations)
@@ -338,12 +321,9 @@ export async function moveOrganization(db: Db, actor: Actor, orgId: string, newP
       if (parent.idPath.startsWith(org.idPath)) throw new DomainError('org_move_cycle', 'orgs.moveUnderItself', {}, 'parentId');
       if (parent.id === org.parentId) return org;
 
-      const sibling = await findSiblingByName(tx, org.tenantId, parent.id, org.name, org.id);
-      if (sibling) throw new DomainError('org_duplicate_name', 'orgs.duplicateNameAtDestination', { name: sibling, parent: parent.namePath }, 'parentId');
       const idPath = `${parent.idPath}${org.id}/`;
       const namePath = joinPath(parent.namePath, org.name);
-      const clash = await findPathClash(tx, org.tenantId, namePath, { idPath: org.idPath, oldNamePath: org.namePath });
-      if (clash) throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash }, 'parentId');
+      await assertNoPathClash(tx, parent, namePath, { field: 'parentId', siblingKey: 'duplicateNameAtDestination' }, { idPath: org.idPath, oldNamePath: org.namePath });
 
       // Lock the subtree in a stable order before rewriting it (other writers lock rows by id too).
       await tx.execute(sql`select 1 from ${organizations} where ${organizations.tenantId} = ${org.tenantId} and ${organizations.idPath} like ${`${org.idPath}%`} order by ${organizations.id} for update`);
