@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { alias, type PgInsertValue } from 'drizzle-orm/pg-core';
 import type { Db } from '@/db/client';
 import { organizations, orgMemberships, tenantMembers, tenants, userTokens, users, type TokenKind } from '@/db/schema';
 import type { Locale } from '@/db/schema/columns';
@@ -50,9 +50,45 @@ export function hashToken(raw: string): string {
   return createHash('sha256').update(raw, 'utf8').digest('hex');
 }
 
-function newToken(): { raw: string; hash: string } {
+/** Open = neither used nor revoked (it may still be expired). */
+const isOpen = () => and(isNull(userTokens.usedAt), isNull(userTokens.revokedAt));
+
+/**
+ * Stores a new token, valid for `ttl` from now (database clock): only its hash is kept, the raw
+ * value (32 random bytes) is for the email alone.
+ */
+async function createToken(
+  db: Db,
+  values: Omit<PgInsertValue<typeof userTokens>, 'id' | 'tokenHash' | 'expiresAt'>,
+  ttl: SQL,
+): Promise<{ id: string; expiresAt: Date; raw: string }> {
   const raw = randomBytes(32).toString('base64url');
-  return { raw, hash: hashToken(raw) };
+  const [row] = await db
+    .insert(userTokens)
+    .values({ ...values, tokenHash: hashToken(raw), expiresAt: sql`now() + ${ttl}` })
+    .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt });
+  if (!row) throw new Error('token insert returned nothing');
+  return { ...row, raw };
+}
+
+/** Revokes the open tokens of one kind of a member (invitations) or of a user (resets); returns their ids. */
+async function revokeOpenTokens(db: Db, kind: TokenKind, owner: { memberId: string } | { userId: string }): Promise<string[]> {
+  const rows = await db
+    .update(userTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and('memberId' in owner ? eq(userTokens.memberId, owner.memberId) : eq(userTokens.userId, owner.userId), eq(userTokens.kind, kind), isOpen()))
+    .returning({ id: userTokens.id });
+  return rows.map((r) => r.id);
+}
+
+/** The idPaths of a member's orgs: where its audit entries are visible to org admins. */
+async function memberOrgIdPaths(db: Db, memberId: string): Promise<string[]> {
+  const rows = await db
+    .select({ idPath: organizations.idPath })
+    .from(orgMemberships)
+    .innerJoin(organizations, eq(organizations.id, orgMemberships.orgId))
+    .where(eq(orgMemberships.memberId, memberId));
+  return rows.map((r) => r.idPath);
 }
 
 function appUrl(path: string): string {
@@ -66,9 +102,6 @@ function greetingName(user: { firstName: string; lastName: string }, locale: Loc
   return name || undefined;
 }
 
-/** Open = neither used nor revoked (it may still be expired). */
-const isOpen = () => and(isNull(userTokens.usedAt), isNull(userTokens.revokedAt));
-
 /** The member with its user, tenant and org idPaths (locked when `lock`). Null when absent. */
 async function loadMember(db: Db, memberId: string, lock = false) {
   const query = db
@@ -79,13 +112,7 @@ async function loadMember(db: Db, memberId: string, lock = false) {
     .where(eq(tenantMembers.id, memberId))
     .limit(1);
   const [row] = lock ? await query.for('update', { of: tenantMembers }) : await query;
-  if (!row) return null;
-  const paths = await db
-    .select({ idPath: organizations.idPath })
-    .from(orgMemberships)
-    .innerJoin(organizations, eq(organizations.id, orgMemberships.orgId))
-    .where(eq(orgMemberships.memberId, memberId));
-  return { ...row, orgIdPaths: paths.map((p) => p.idPath) };
+  return row ? { ...row, orgIdPaths: await memberOrgIdPaths(db, memberId) } : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,27 +141,19 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
   const { member, user, tenant, orgIdPaths } = loaded;
   if (member.status !== 'invited') throw new DomainError('not_invited', 'invitations.notInvited');
 
-  const revoked = await db
-    .update(userTokens)
-    .set({ revokedAt: sql`now()` })
-    .where(and(eq(userTokens.memberId, member.id), eq(userTokens.kind, 'invitation'), isOpen()))
-    .returning({ id: userTokens.id });
-
-  const token = newToken();
-  const [invitation] = await db
-    .insert(userTokens)
-    .values({
+  const revoked = await revokeOpenTokens(db, 'invitation', { memberId: member.id });
+  const invitation = await createToken(
+    db,
+    {
       kind: 'invitation',
-      tokenHash: token.hash,
       userId: user.id,
       tenantId: tenant.id,
       memberId: member.id,
       createdByUserId: input.invitedBy.userId,
-      expiresAt: sql`now() + make_interval(days => ${INVITATION_TTL_DAYS})`,
       emailSentAt: input.send ? sql`now()` : null,
-    })
-    .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt });
-  if (!invitation) throw new Error('invitation insert returned nothing');
+    },
+    sql`make_interval(days => ${INVITATION_TTL_DAYS})`,
+  );
 
   if (!input.send) return { invitationId: invitation.id, emailMessageId: null };
 
@@ -149,7 +168,7 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
       tenantName: tenant.name,
       inviterName: inviterName(input.invitedBy, locale) || tenant.name,
       recipientName: greetingName(user, locale),
-      registrationUrl: appUrl(`/register/${token.raw}`),
+      registrationUrl: appUrl(`/register/${invitation.raw}`),
       expiresAt: invitation.expiresAt,
     },
   });
@@ -159,7 +178,7 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
     action: 'invitation.send',
     target: { type: 'member', id: member.id, label: user.email },
     orgIdPaths,
-    before: revoked.length > 0 ? { revokedInvitationIds: revoked.map((r) => r.id) } : null,
+    before: revoked.length > 0 ? { revokedInvitationIds: revoked } : null,
     after: { invitationId: invitation.id, expiresAt: invitation.expiresAt.toISOString() },
     importId: input.importId ?? null,
   });
@@ -195,11 +214,7 @@ export async function resendInvitation(db: Db, actor: Actor, memberId: string): 
 async function revokeOpen(db: Db, actor: Actor, memberId: string): Promise<number> {
   const loaded = await loadMember(db, memberId, true);
   if (!loaded) return 0;
-  const revoked = await db
-    .update(userTokens)
-    .set({ revokedAt: sql`now()` })
-    .where(and(eq(userTokens.memberId, memberId), eq(userTokens.kind, 'invitation'), isOpen()))
-    .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt, revokedAt: userTokens.revokedAt });
+  const revoked = await revokeOpenTokens(db, 'invitation', { memberId });
   if (revoked.length === 0) return 0;
   await recordAudit(db, {
     tenantId: loaded.tenant.id,
@@ -207,7 +222,7 @@ async function revokeOpen(db: Db, actor: Actor, memberId: string): Promise<numbe
     action: 'invitation.revoke',
     target: { type: 'member', id: memberId, label: loaded.user.email },
     orgIdPaths: loaded.orgIdPaths,
-    before: { invitationIds: revoked.map((r) => r.id), state: 'open' },
+    before: { invitationIds: revoked, state: 'open' },
     after: { state: 'revoked' },
   });
   return revoked.length;
@@ -550,17 +565,12 @@ export async function completeRegistration(
     await tx.update(userTokens).set({ usedAt: sql`now()` }).where(eq(userTokens.id, token.id));
     await tx.update(tenantMembers).set({ status: 'active' }).where(eq(tenantMembers.id, member.id));
 
-    const paths = await tx
-      .select({ idPath: organizations.idPath })
-      .from(orgMemberships)
-      .innerJoin(organizations, eq(organizations.id, orgMemberships.orgId))
-      .where(eq(orgMemberships.memberId, member.id));
     await recordAudit(tx, {
       tenantId: tenant.id,
       actor: { userId: user.id, label: user.email },
       action: 'invitation.accept',
       target: { type: 'member', id: member.id, label: user.email },
-      orgIdPaths: paths.map((p) => p.idPath),
+      orgIdPaths: await memberOrgIdPaths(tx, member.id),
       before,
       after: { status: 'active', invitationId: token.id, existingAccount: user.passwordHash !== null },
     });
@@ -595,23 +605,12 @@ export async function requestPasswordReset(db: Db, email: string, locale: Locale
       .where(and(eq(userTokens.userId, user.id), eq(userTokens.kind, 'password_reset'), gt(userTokens.createdAt, sql`now() - interval '1 hour'`)));
     if ((recent?.n ?? 0) >= RESET_MAX_PER_HOUR) return { emailMessageId: null };
 
-    await tx
-      .update(userTokens)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(userTokens.userId, user.id), eq(userTokens.kind, 'password_reset'), isOpen()));
-    const token = newToken();
-    const [reset] = await tx
-      .insert(userTokens)
-      .values({
-        kind: 'password_reset',
-        tokenHash: token.hash,
-        userId: user.id,
-        createdByUserId: user.id,
-        expiresAt: sql`now() + make_interval(mins => ${RESET_TTL_MINUTES})`,
-        emailSentAt: sql`now()`,
-      })
-      .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt });
-    if (!reset) throw new Error('password reset insert returned nothing');
+    await revokeOpenTokens(tx, 'password_reset', { userId: user.id });
+    const reset = await createToken(
+      tx,
+      { kind: 'password_reset', userId: user.id, createdByUserId: user.id, emailSentAt: sql`now()` },
+      sql`make_interval(mins => ${RESET_TTL_MINUTES})`,
+    );
     const to = user.locale ?? locale;
     const emailMessageId = await sendEmail(tx, {
       to: user.email,
@@ -620,7 +619,7 @@ export async function requestPasswordReset(db: Db, email: string, locale: Locale
       idempotencyKey: `password-reset-${reset.id}`,
       props: {
         recipientName: greetingName(user, to),
-        resetUrl: appUrl(`/reset-password/${token.raw}`),
+        resetUrl: appUrl(`/reset-password/${reset.raw}`),
         expiresAt: reset.expiresAt,
       },
     });
@@ -643,10 +642,7 @@ export async function resetPassword(db: Db, rawToken: string, input: { password:
       .set({ passwordHash: await hashPassword(input.password), passwordChangedAt: sql`now()` })
       .where(eq(users.id, user.id));
     await tx.update(userTokens).set({ usedAt: sql`now()` }).where(eq(userTokens.id, token.id));
-    await tx
-      .update(userTokens)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(userTokens.userId, user.id), eq(userTokens.kind, 'password_reset'), isOpen()));
+    await revokeOpenTokens(tx, 'password_reset', { userId: user.id });
     const entry: AuditEntry = {
       tenantId: null,
       actor: { userId: user.id, label: user.email },
