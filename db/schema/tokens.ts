@@ -34,6 +34,12 @@ export const userTokens = pgTable(
     uniqueIndex('user_tokens_hash_uq').on(t.tokenHash),
     index('user_tokens_user_kind_idx').on(t.userId, t.kind),
     index('user_tokens_tenant_idx').on(t.tenantId, t.createdAt),
+    // A member's latest invitation (user page, invitations view), revoking its open ones, and the
+    // member_id foreign key's cascade when a member is removed: each was a scan of the whole table.
+    // NULLS FIRST is what ORDER BY … DESC means, so the index serves "newest first" as written.
+    index('user_tokens_member_created_idx')
+      .on(t.memberId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.memberId} is not null`),
     check('user_tokens_kind_ck', sql`${t.kind} in ('invitation', 'password_reset')`),
     check('user_tokens_invitation_tenant_ck', sql`${t.kind} <> 'invitation' or ${t.tenantId} is not null`),
     check('user_tokens_hash_ck', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),

@@ -1,0 +1,1 @@
+CREATE INDEX "user_tokens_member_created_idx" ON "user_tokens" USING btree ("member_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "user_tokens"."member_id" is not null;
