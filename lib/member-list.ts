@@ -486,11 +486,11 @@ const BUDGET_SPENT = Symbol('budget spent');
  */
 async function walking<T>(db: Db, walk: () => Promise<T>): Promise<T> {
   await db.execute(sql`select set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
-  try {
-    return await walk();
-  } finally {
-    await db.execute(sql`select set_config('enable_sort', 'on', true), set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true)`);
-  }
+  // Not in `finally`: after an error the transaction is aborted (a statement there would replace the
+  // error with "current transaction is aborted"), and the settings end with it.
+  const result = await walk();
+  await db.execute(sql`select set_config('enable_sort', 'on', true), set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true)`);
+  return result;
 }
 
 /**
