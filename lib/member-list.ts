@@ -269,30 +269,29 @@ async function listMembersIn(db: Db, scope: AdminScope, query: MemberListQuery):
     cursor: query.cursor ? await resolveCursor(db, scope, query.cursor, sort, query.locale) : null,
   };
 
+  // Sorting by status without a status filter walks each status group in turn.
+  const grouped = sort === 'status' && !query.status;
   let result: PageResult;
-  let small: PageResult | null;
+  let walked: PageRow[] | null;
   if (qn) {
     // PostgreSQL's estimate of the matches (a prefix is estimated well from its statistics) decides:
     // up to SEARCH_COLLECT_MAX they are collected and counted; more are walked, then counted only up
     // to COLLECT_MAX + 1. A walk that finds too few (clustered matches) collects after all.
-    if ((await estimateMatches(db, filters, qn)) <= SEARCH_COLLECT_MAX) {
-      result = await collect(db, filters, qn, spec);
+    if ((await estimateMatches(db, filters, qn)) > SEARCH_COLLECT_MAX && (walked = await walkPage(db, filters, spec, grouped, null, qn))) {
+      const atLeast = await countUpTo(db, filters, qn, COLLECT_MAX + 1);
+      result = { rows: walked, total: Math.min(atLeast, COLLECT_MAX), totalIsLowerBound: atLeast > COLLECT_MAX };
     } else {
-      const walked = await walkPage(db, filters, spec, query.status ?? null, null, qn);
-      const atLeast = walked ? await countUpTo(db, filters, qn, COLLECT_MAX + 1) : 0;
-      result = walked
-        ? { rows: walked.rows, total: Math.min(atLeast, COLLECT_MAX), totalIsLowerBound: atLeast > COLLECT_MAX }
-        : await collect(db, filters, qn, spec);
+      result = await collect(db, filters, qn, spec);
     }
   } else if (!query.admin && scope.kind === 'tenant' && !query.orgId) {
     // The whole tenant (by status or not): counted exactly from an index of tenant_members alone.
-    const total = await (query.status ? countWhere(db, filters) : simpleCount(db, tenantId));
-    result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : (await walkPage(db, filters, spec, query.status ?? null, total))!;
-  } else if ((small = await collectIfSmall(db, filters, spec, Boolean(query.admin || (query.orgId && !query.includeSubOrgs))))) {
-    result = small;
+    const total = await countWhere(db, filters);
+    result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : { rows: (await walkPage(db, filters, spec, grouped, total))!, total };
   } else {
     // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
-    result = { ...(await walkPage(db, filters, spec, query.status ?? null, null))!, totalIsLowerBound: true };
+    result =
+      (await collectIfSmall(db, filters, spec, Boolean(query.admin || (query.orgId && !query.includeSubOrgs)))) ??
+      { rows: (await walkPage(db, filters, spec, grouped, null))!, total: COLLECT_MAX, totalIsLowerBound: true };
   }
 
   const { rows, total, totalIsLowerBound = false } = result;
@@ -400,11 +399,8 @@ async function collectRows(
  * walk keeps the matches within a budget of rows; null when that budget ran out (step 3 then
  * collects the matches whole).
  */
-async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberStatus | null, exact: number | null, qn: string | null = null): Promise<PageResult | null> {
-  // Without an exact count the total says "more than COLLECT_MAX".
-  const total = exact ?? COLLECT_MAX;
+async function walkPage(db: Db, filters: SQL[], spec: PageSpec, grouped: boolean, exact: number | null, qn: string | null = null): Promise<PageRow[] | null> {
   const keys = sortKeys(spec.sort, spec.locale, TABLE_COLS);
-  const grouped = spec.sort === 'status' && !status;
   const groups: (MemberStatus | null)[] = grouped ? (spec.dir === 'desc' ? [...STATUS_ORDER].reverse() : [...STATUS_ORDER]) : [null];
   const fetchGroup = async (group: MemberStatus | null, dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> => {
     const groupFilters = group ? [...filters, eq(tenantMembers.status, group)] : filters;
@@ -415,7 +411,7 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
       const collectGroup = (cap?: number) =>
         collectRows(db, groupFilters, qn, { sort: 'name', locale: spec.locale, dir, limit, offset, after: after && { keys: after, status: group }, cap });
       // The whole tenant's status groups are counted exactly from an index: no need to guess.
-      if (exact !== null && !qn) {
+      if (exact !== null) {
         if ((await countWhere(db, groupFilters)) <= COLLECT_MAX) return (await collectGroup()).map(toPageRow);
       } else {
         const capped = offset + limit <= COLLECT_MAX ? await collectGroup(COLLECT_MAX + 1) : [];
@@ -454,12 +450,13 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
       }
       if (!forward) rows.reverse();
       // Nothing beyond the cursor (rows removed meanwhile): the page number decides.
-      if (rows.length > 0) return { rows, total };
+      if (rows.length > 0) return rows;
     }
 
     // A page number past the end of an exactly counted list: nothing to walk through.
-    if (exact !== null && spec.offset >= exact) return { rows: [], total };
-    if (!grouped) return { rows: await fetchGroup(null, spec.dir, spec.limit, spec.offset, null), total };
+    if (exact !== null && spec.offset >= exact) return [];
+    // Awaited here, inside the try: BUDGET_SPENT is caught below.
+    if (!grouped) return await fetchGroup(null, spec.dir, spec.limit, spec.offset, null);
     // Group by group: a group that yields rows was reached; one that yields none was skipped whole,
     // and only then is its size needed (never on the first pages).
     const rows: PageRow[] = [];
@@ -470,7 +467,7 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, status: MemberSt
       if (rows.length >= spec.limit) break;
       skip = got.length > 0 || skip === 0 ? 0 : Math.max(0, skip - (await countWhere(db, [...filters, eq(tenantMembers.status, group!)])));
     }
-    return { rows, total };
+    return rows;
   } catch (err) {
     if (err === BUDGET_SPENT) return null;
     throw err;
@@ -540,11 +537,6 @@ async function countUpTo(db: Db, filters: SQL[], qn: string | null, cap: number)
 async function countWhere(db: Db, filters: SQL[]): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tenantMembers).where(and(...filters));
   return row?.n ?? 0;
-}
-
-/** The tenant's member count, from an index of tenant_members alone. */
-async function simpleCount(db: Db, tenantId: string): Promise<number> {
-  return countWhere(db, [eq(tenantMembers.tenantId, tenantId)]);
 }
 
 const ROW_FIELDS = {
