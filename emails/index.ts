@@ -1,13 +1,9 @@
 import { createElement, type ReactElement } from 'react';
 import type { z } from 'zod';
 import type { Locale } from '@/db/schema/columns';
-import InvitationEmail, { invitationSubject, zInvitationEmailProps, type InvitationEmailProps } from './invitation';
-import MemberAddedEmail, { memberAddedSubject, zMemberAddedEmailProps, type MemberAddedEmailProps } from './member-added';
-import PasswordResetEmail, {
-  passwordResetSubject,
-  zPasswordResetEmailProps,
-  type PasswordResetEmailProps,
-} from './password-reset';
+import { invitationEmail, invitationPreviewProps, zInvitationEmailProps, type InvitationEmailProps } from './invitation';
+import { memberAddedEmail, memberAddedPreviewProps, zMemberAddedEmailProps, type MemberAddedEmailProps } from './member-added';
+import { passwordResetEmail, passwordResetPreviewProps, zPasswordResetEmailProps, type PasswordResetEmailProps } from './password-reset';
 
 /** The template registry: what `sendEmail` accepts and what the email worker renders. */
 export interface EmailTemplate<P> {
@@ -50,23 +46,20 @@ export type EmailTemplateProps<N extends EmailTemplateName> = EmailPropsByTempla
 export const emailTemplates: { [N in EmailTemplateName]: RegisteredEmailTemplate<EmailPropsByTemplate[N]> } = {
   invitation: defineEmailTemplate({
     schema: zInvitationEmailProps,
-    component: InvitationEmail,
-    subject: invitationSubject,
-    previewProps: InvitationEmail.PreviewProps,
+    ...invitationEmail,
+    previewProps: invitationPreviewProps,
     sensitiveProps: ['registrationUrl'],
   }),
   'password-reset': defineEmailTemplate({
     schema: zPasswordResetEmailProps,
-    component: PasswordResetEmail,
-    subject: (locale) => passwordResetSubject(locale),
-    previewProps: PasswordResetEmail.PreviewProps,
+    ...passwordResetEmail,
+    previewProps: passwordResetPreviewProps,
     sensitiveProps: ['resetUrl'],
   }),
   'member-added': defineEmailTemplate({
     schema: zMemberAddedEmailProps,
-    component: MemberAddedEmail,
-    subject: memberAddedSubject,
-    previewProps: MemberAddedEmail.PreviewProps,
+    ...memberAddedEmail,
+    previewProps: memberAddedPreviewProps,
     sensitiveProps: [],
   }),
 };

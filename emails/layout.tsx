@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Body, Button, Container, Head, Heading, Hr, Html, Link, Preview, Section, Text } from '@react-email/components';
+import { z } from 'zod';
 import type { Locale } from '@/db/schema/columns';
 
 /** Strings shared by every email's frame. */
@@ -50,7 +51,7 @@ const mutedTextStyle = { color: '#52525b', fontSize: '13px', lineHeight: '20px',
  * The email every template sends: a heading, a greeting when the name is known, one message,
  * one call to action, then small print (expiry, "ignore this if…"). Templates supply the words.
  */
-export function ActionEmail({
+function ActionEmail({
   locale,
   preview,
   heading,
@@ -83,6 +84,47 @@ export function ActionEmail({
     </EmailLayout>
   );
 }
+
+/** The words of an ActionEmail in one locale, from the template's props. */
+export interface ActionEmailText<P> {
+  subject: (p: P) => string;
+  heading: (p: P) => string;
+  body: (p: P) => string;
+  button: string;
+  /** Small print under the button (expiry, "ignore this if…"). */
+  notes: (p: P) => string[];
+}
+
+/**
+ * A template that is an ActionEmail (every template so far): its subject and component from its
+ * words per locale and the prop holding its link. The preview line repeats the subject.
+ */
+export function actionEmail<P extends { recipientName?: string }>(text: Record<Locale, ActionEmailText<P>>, link: (p: P) => string) {
+  return {
+    subject: (locale: Locale, props: P): string => text[locale].subject(props),
+    component: function TemplateEmail(props: P & { locale: Locale }) {
+      const m = text[props.locale];
+      return (
+        <ActionEmail
+          locale={props.locale}
+          preview={m.subject(props)}
+          heading={m.heading(props)}
+          recipientName={props.recipientName}
+          body={m.body(props)}
+          action={{ href: link(props), label: m.button }}
+          notes={m.notes(props)}
+        />
+      );
+    },
+  };
+}
+
+/** The greeting's name (the first name; 山田 太郎 in Japanese), when known. */
+export const zRecipientName = z.string().min(1).optional();
+/** A link in an email: http(s) only. */
+export const zLinkUrl = z.url({ protocol: /^https?$/ });
+/** IANA zone for dates in the email; defaults per locale (see formatDateTime). */
+export const zTimeZone = z.string().refine(isTimeZone, 'unknown time zone').optional();
 
 /** The frame shared by every email: language, preview line, brand, footer. */
 function EmailLayout({ locale, preview, children }: { locale: Locale; preview: string; children: ReactNode }) {
