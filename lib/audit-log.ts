@@ -2,6 +2,7 @@ import { and, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import type { AdminScope } from './authz';
+import { escapeLike } from './member-list';
 
 /*
  * The audit log reader (SPEC 3.6): the screen's page of events, the CSV export's batches and a
@@ -43,10 +44,8 @@ export type AuditEventRow = typeof auditEvents.$inferSelect;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A LIKE pattern matching values that start with `prefix` taken literally (backslash is PostgreSQL's default escape). */
-function likePrefix(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
-}
+/** A LIKE pattern matching values that start with `prefix` taken literally. */
+const likePrefix = (prefix: string) => `${escapeLike(prefix)}%`;
 
 /** SQL condition: the event is visible in the scope. */
 export function auditInScope(scope: AuditScope): SQL {
