@@ -30,14 +30,7 @@ export function csvCell(value: unknown): string {
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** One record, with its CRLF. */
+/** One record, with its CRLF. A file is CSV_BOM followed by its records. */
 export function csvRow(values: readonly unknown[]): string {
   return values.map(csvCell).join(',') + CSV_EOL;
-}
-
-/** A whole file (BOM, header, records), for small exports; large ones stream `csvRow`s after `CSV_BOM`. */
-export function toCsv(header: readonly string[], rows: Iterable<readonly unknown[]>): string {
-  let out = CSV_BOM + csvRow(header);
-  for (const row of rows) out += csvRow(row);
-  return out;
 }
