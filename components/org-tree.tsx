@@ -5,10 +5,10 @@ import type { OrgTreeNode } from '@/lib/orgs';
 
 /**
  * The organization tree as nested lists; each level folds with <details>, so it works without
- * client code and reads as a tree to assistive technology. With `linkBase` (`/t/slug/orgs`) each
- * name links to the org's page.
+ * client code and reads as a tree to assistive technology. Each name links to the org's page
+ * under `linkBase` (`/t/slug/orgs`).
  */
-export async function OrgTree({ roots, label, linkBase }: { roots: OrgTreeNode[]; label: string; linkBase?: string }) {
+export async function OrgTree({ roots, label, linkBase }: { roots: OrgTreeNode[]; label: string; linkBase: string }) {
   const t = await getTranslations('dashboard');
   if (roots.length === 0) return <p className="text-sm text-slate-500">{t('noOrgs')}</p>;
   const renderNode = (node: OrgTreeNode) => (
@@ -18,13 +18,9 @@ export async function OrgTree({ roots, label, linkBase }: { roots: OrgTreeNode[]
           <span aria-hidden className={`chevron w-3 text-xs text-slate-400 transition-transform ${node.children.length === 0 ? 'invisible' : ''}`}>
             ▶
           </span>
-          {linkBase ? (
-            <Link href={`${linkBase}/${node.id}`} className="font-medium text-brand-700 hover:underline">
-              {node.name}
-            </Link>
-          ) : (
-            <span className="font-medium text-slate-900">{node.name}</span>
-          )}
+          <Link href={`${linkBase}/${node.id}`} className="font-medium text-brand-700 hover:underline">
+            {node.name}
+          </Link>
           {node.depth > 0 && <span className="text-xs text-slate-400">{node.namePath}</span>}
           <span className="ml-auto flex items-center gap-1.5">
             {!node.emailNotifications && <Badge tone="amber">{t('emailOff')}</Badge>}

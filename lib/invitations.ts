@@ -31,9 +31,9 @@ import { checkPasswordRules, hashPassword, verifyPassword } from '@/lib/password
  *   enumeration); at most RESET_MAX_PER_HOUR emails per user per hour, counted in the database.
  */
 
-export const INVITATION_TTL_DAYS = 7;
+const INVITATION_TTL_DAYS = 7;
 /** Password-reset links live one hour. */
-export const RESET_TTL_MINUTES = 60;
+const RESET_TTL_MINUTES = 60;
 /** Password-reset emails per user per rolling hour; requests beyond it are silently dropped. */
 export const RESET_MAX_PER_HOUR = 3;
 
@@ -326,7 +326,7 @@ export async function invitationStateOf(db: Db, memberId: string): Promise<Invit
   return row;
 }
 
-export const INVITATIONS_PAGE_SIZE = 50;
+const INVITATIONS_PAGE_SIZE = 50;
 
 export interface InvitationListRow {
   invitationId: string;
