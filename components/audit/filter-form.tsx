@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import type { AuditQuery } from '@/app/t/[tenant]/audit/query';
 import { getTranslations } from 'next-intl/server';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/forms/fields';
@@ -6,16 +7,6 @@ import { buttonClasses } from '@/components/ui/button';
 
 const SELECT =
   'mt-1 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-slate-900 shadow-xs ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-brand-500';
-
-export interface AuditFilterValues {
-  actor: string;
-  action: string;
-  targetType: string;
-  target: string;
-  from: string;
-  to: string;
-  importId: string;
-}
 
 /** The audit screen's filters: a plain GET form, so results are bookmarkable and work without JavaScript. */
 export async function AuditFilterForm({
@@ -26,7 +17,7 @@ export async function AuditFilterForm({
 }: {
   /** The page's path (the form submits to itself). */
   action: string;
-  values: AuditFilterValues;
+  values: Omit<AuditQuery, 'page'>;
   actions: { value: string; label: string }[];
   targetTypes: { value: string; label: string }[];
 }) {
