@@ -22,6 +22,7 @@ import clsx from 'clsx';
 import Link from 'next/link';
 import { cache } from 'react';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
+import { Field, Select } from '@/components/forms/fields';
 import { Badge } from '@/components/ui/badge';
 import { Button, buttonClasses } from '@/components/ui/button';
 import { Pagination } from '@/components/ui/pagination';
@@ -59,10 +60,6 @@ const STATUSES: MemberStatus[] = ['active', 'invited', 'deactivated'];
 /** Chips shown per row before "+N more". */
 const MAX_CHIPS = 3;
 
-const SELECT =
-  'mt-1 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-slate-900 shadow-xs ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-brand-500';
-const INPUT = `${SELECT} placeholder:text-slate-400`;
-
 export async function MemberTable({ tenantSlug, scope, searchParams, basePath, fixedOrgId, caption }: MemberTableProps) {
   const db = getDb();
   const [t, format, localeTag] = await Promise.all([getTranslations('memberList'), getFormatter(), getLocale()]);
@@ -88,65 +85,41 @@ export async function MemberTable({ tenantSlug, scope, searchParams, basePath, f
   return (
     <div className="space-y-4">
       <form method="get" action={basePath} role="search" aria-label={t('filters.title')} className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-6">
-        <div className={clsx('sm:col-span-2', fixedOrgId && 'lg:col-span-4')}>
-          <label htmlFor={id('q')} className="block text-sm font-medium text-slate-700">
-            {t('filters.q')}
-          </label>
-          <input
-            id={id('q')}
-            name="q"
-            type="search"
-            defaultValue={state.q ?? ''}
-            placeholder={t('filters.qPlaceholder')}
-            aria-describedby={id('q-hint')}
-            maxLength={200}
-            autoComplete="off"
-            className={INPUT}
-          />
-          <p id={id('q-hint')} className="mt-1 text-xs text-slate-500">
-            {t('filters.qHint')}
-          </p>
-        </div>
-        <div>
-          <label htmlFor={id('status')} className="block text-sm font-medium text-slate-700">
-            {t('filters.status')}
-          </label>
-          <select id={id('status')} name="status" defaultValue={state.status ?? ''} className={SELECT}>
-            <option value="">{t('filters.anyStatus')}</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`status.${s}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor={id('admin')} className="block text-sm font-medium text-slate-700">
-            {t('filters.admin')}
-          </label>
-          <select id={id('admin')} name="admin" defaultValue={state.admin ?? ''} className={SELECT}>
-            <option value="">{t('filters.anyone')}</option>
-            {ADMIN_FILTERS.map((a) => (
-              <option key={a} value={a}>
-                {t(`filters.adminKinds.${a}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field
+          label={t('filters.q')}
+          name="q"
+          id={id('q')}
+          type="search"
+          defaultValue={state.q ?? ''}
+          placeholder={t('filters.qPlaceholder')}
+          hint={t('filters.qHint')}
+          maxLength={200}
+          autoComplete="off"
+          className={clsx('sm:col-span-2', fixedOrgId && 'lg:col-span-4')}
+        />
+        <Select
+          label={t('filters.status')}
+          name="status"
+          id={id('status')}
+          defaultValue={state.status ?? ''}
+          options={[{ value: '', label: t('filters.anyStatus') }, ...STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))]}
+        />
+        <Select
+          label={t('filters.admin')}
+          name="admin"
+          id={id('admin')}
+          defaultValue={state.admin ?? ''}
+          options={[{ value: '', label: t('filters.anyone') }, ...ADMIN_FILTERS.map((a) => ({ value: a, label: t(`filters.adminKinds.${a}`) }))]}
+        />
         {!fixedOrgId && (
-          <div className="sm:col-span-2">
-            <label htmlFor={id('org')} className="block text-sm font-medium text-slate-700">
-              {t('filters.org')}
-            </label>
-            <select id={id('org')} name="org" defaultValue={state.orgId ?? ''} className={SELECT}>
-              <option value="">{t('filters.allOrgs')}</option>
-              {orgs.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.namePath}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Select
+            label={t('filters.org')}
+            name="org"
+            id={id('org')}
+            defaultValue={state.orgId ?? ''}
+            options={[{ value: '', label: t('filters.allOrgs') }, ...orgs.map((o) => ({ value: o.id, label: o.namePath }))]}
+            className="sm:col-span-2"
+          />
         )}
         <div className="flex flex-wrap items-center justify-between gap-3 sm:col-span-2 lg:col-span-6">
           <div className="flex items-center gap-2">
