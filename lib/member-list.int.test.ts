@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { adminScope, type AdminScope } from '@/lib/authz';
 import { NotFoundError } from '@/lib/errors';
 import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
-import { COLLECT_MAX, listMembers, MEMBER_SORTS, SEARCH_COLLECT_MAX, SEARCH_COUNT_CAP, type MemberListQuery, type MemberListRow } from './member-list';
+import { COLLECT_MAX, listMembers, MEMBER_SORTS, SEARCH_COLLECT_MAX, type MemberListQuery, type MemberListRow } from './member-list';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -268,7 +268,7 @@ describe('listMembers: org administrator scope', () => {
   });
 });
 
-describe('listMembers: broad searches (more than SEARCH_COUNT_CAP matches)', () => {
+describe('listMembers: broad searches (more than COLLECT_MAX matches)', () => {
   let big: TenantFixture;
   let bigScope: AdminScope;
   // N "Alpha" members sort first in English order; N "山…" members sort after every Latin name. N is
@@ -313,7 +313,7 @@ describe('listMembers: broad searches (more than SEARCH_COUNT_CAP matches)', () 
     const want = await expected((r) => r.firstName.toLowerCase().startsWith('alpha'), enKey);
     expect(want).toHaveLength(N);
     const first = await listMembers(db, bigScope, { q: 'alp', pageSize: 50 });
-    expect(first).toMatchObject({ total: SEARCH_COUNT_CAP, totalIsLowerBound: true });
+    expect(first).toMatchObject({ total: COLLECT_MAX, totalIsLowerBound: true });
     expect(first.rows.map((r) => r.memberId)).toEqual(want.slice(0, 50).map((r) => r.memberId));
     const third = await listMembers(db, bigScope, { q: 'alp', pageSize: 50, page: 3 });
     expect(third.rows.map((r) => r.memberId)).toEqual(want.slice(100, 150).map((r) => r.memberId));
@@ -334,7 +334,7 @@ describe('listMembers: broad searches (more than SEARCH_COUNT_CAP matches)', () 
     const jaKey = (r: MemberListRow) => `${r.lastName.toLowerCase()}\u0000${r.firstName.toLowerCase()}\u0000${r.userId}`;
     const wantJa = (await expected((r) => r.lastName.startsWith('山'), jaKey)).reverse();
     const ja = await listMembers(db, bigScope, { q: '山', pageSize: 60, locale: 'ja', dir: 'desc' });
-    expect(ja).toMatchObject({ total: SEARCH_COUNT_CAP, totalIsLowerBound: true });
+    expect(ja).toMatchObject({ total: COLLECT_MAX, totalIsLowerBound: true });
     expect(ja.rows.map((r) => r.memberId)).toEqual(wantJa.slice(0, 60).map((r) => r.memberId));
   });
 
@@ -396,7 +396,7 @@ describe('listMembers: broad searches (more than SEARCH_COUNT_CAP matches)', () 
   it('does not count a large org to the end, and still pages it by number and by cursor', async () => {
     const unit = { orgId: big.org('Big__Unit').id, pageSize: 100 };
     const first = await listMembers(db, bigScope, unit);
-    expect(first).toMatchObject({ total: SEARCH_COUNT_CAP, totalIsLowerBound: true });
+    expect(first).toMatchObject({ total: COLLECT_MAX, totalIsLowerBound: true });
     const third = await listMembers(db, bigScope, { ...unit, page: 3 });
     const viaCursor = await listMembers(db, bigScope, { ...unit, page: 3, cursor: { direction: 'after', memberId: (await listMembers(db, bigScope, { ...unit, page: 2 })).rows.at(-1)!.memberId } });
     expect(viaCursor.rows.map((r) => r.memberId)).toEqual(third.rows.map((r) => r.memberId));

@@ -133,10 +133,11 @@ function isOrgAdminIn(scope: AdminScope): SQL {
 const STATUS_ORDER: readonly MemberStatus[] = ['active', 'invited', 'deactivated'];
 const statusRank = (status: SQL) => sql`array_position(array['active', 'invited', 'deactivated'], ${status})`;
 
-/** Up to this many members (after filters and search), a list is collected and sorted whole, and counted exactly. */
+/**
+ * Up to this many members (after filters and search), a list is collected and sorted whole, and
+ * counted exactly; large subtrees and broad searches are not counted past it ("more than 2,000").
+ */
 export const COLLECT_MAX = 2000;
-/** Large subtrees and broad searches are not counted past this ("more than 2,000"). */
-export const SEARCH_COUNT_CAP = COLLECT_MAX;
 /** A search expected to match up to this many members is collected (and counted exactly) rather than walked. */
 export const SEARCH_COLLECT_MAX = 5000;
 
