@@ -362,6 +362,14 @@ export async function authorize<A extends Action, T extends TargetFor<A>>(
   return found.loaded as LoadedTargets[T['type']];
 }
 
+/**
+ * Decides from facts a list query already loaded (no query per row): the actor judged within its
+ * admin scope, as `authorize` would judge it.
+ */
+export function decideInScope(actor: Actor, scope: AdminScope, action: Action, resource: Resource): Decision {
+  return decide(subjectOf(actor, scope.kind === 'subtrees' ? scope.idPaths : []), action, resource);
+}
+
 /** Like `authorize`, as a boolean (for showing or hiding controls). */
 export async function can<A extends Action>(db: Db, actor: Actor, action: A, target: TargetFor<A>): Promise<boolean> {
   try {

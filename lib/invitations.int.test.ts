@@ -27,7 +27,7 @@ import {
   revokeInvitations,
   RESET_MAX_PER_HOUR,
 } from './invitations';
-import { adminScope } from './authz';
+import { adminScope, decideInScope } from './authz';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -384,6 +384,26 @@ describe('listInvitations', () => {
     expect(pending.rows.map((r) => r.email)).toContain('again@ca.test');
 
     expect(await listInvitations(db, { kind: 'none' }, {})).toMatchObject({ rows: [], total: 0 });
+  });
+
+  it('gives each row the facts to decide resend/revoke as authorize would (checkboxes only where allowed)', async () => {
+    const inside = await invite('inside.only@ca.test', { orgs: [{ path: 'CA__India__HR' }] });
+    const both = await invite('also.outside@ca.test', { orgs: [{ path: 'CA__India' }, { path: 'CA__US' }] });
+    const oa = await adminScope(db, actors.oa!);
+    const rows = (await listInvitations(db, oa, {})).rows;
+    const row = (memberId: string) => rows.find((r) => r.memberId === memberId)!;
+    const decision = (memberId: string) => {
+      const r = row(memberId);
+      return decideInScope(actors.oa!, oa, 'member.edit', { type: 'member', tenantId: ca.id, isTenantAdmin: r.isTenantAdmin, orgIdPaths: r.orgIdPaths });
+    };
+    // The out-of-scope org is a fact for the decision but is never named on screen.
+    expect(row(both.member.memberId).orgPaths).toEqual(['CA__India']);
+    expect(row(both.member.memberId).orgIdPaths).toHaveLength(2);
+    expect(decision(inside.member.memberId)).toBe('allow');
+    expect(decision(both.member.memberId)).toBe('forbidden');
+    // The same answers as the actions themselves.
+    await expect(revokeInvitation(db, actors.oa!, both.member.memberId)).rejects.toThrow(ForbiddenError);
+    await expect(revokeInvitation(db, actors.oa!, inside.member.memberId)).resolves.toEqual({ revoked: 1 });
   });
 });
 

@@ -337,6 +337,9 @@ export interface InvitationListRow {
   lastName: string;
   /** Name paths of the member's orgs the viewer may see. */
   orgPaths: string[];
+  /** idPaths of ALL the member's orgs and their tenant-admin flag: what `decide` needs (never shown). */
+  orgIdPaths: string[];
+  isTenantAdmin: boolean;
   state: Exclude<InvitationState, 'none'>;
   createdAt: Date;
   sentAt: Date | null;
@@ -379,6 +382,8 @@ export async function listInvitations(
   const m = alias(orgMemberships, 'inv_m');
   const orgPaths = sql<string[]>`coalesce((select array_agg(${o.namePath} order by ${o.namePath}) from ${orgMemberships} as ${sql.identifier('inv_m')} inner join ${organizations} as ${sql.identifier('inv_o')} on ${o.id} = ${m.orgId} where ${m.memberId} = ${tenantMembers.id} and ${orgInScope(scope, o.idPath, o.tenantId)}), '{}')`;
 
+  const allIdPaths = sql<string[]>`coalesce((select array_agg(${o.idPath}) from ${orgMemberships} as ${sql.identifier('inv_m')} inner join ${organizations} as ${sql.identifier('inv_o')} on ${o.id} = ${m.orgId} where ${m.memberId} = ${tenantMembers.id}), '{}')`;
+
   const [rows, [count]] = await Promise.all([
     db
       .select({
@@ -389,6 +394,8 @@ export async function listInvitations(
         firstName: users.firstName,
         lastName: users.lastName,
         orgPaths,
+        orgIdPaths: allIdPaths,
+        isTenantAdmin: tenantMembers.isTenantAdmin,
         state: latest.state,
         createdAt: latest.createdAt,
         sentAt: latest.sentAt,

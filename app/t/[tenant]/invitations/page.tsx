@@ -12,6 +12,7 @@ import { Pagination } from '@/components/ui/pagination';
 import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
 import { formatPersonName } from '@/lib/i18n/person-name';
+import { decideInScope } from '@/lib/authz';
 import { INVITATION_FILTERS, type InvitationFilter, listInvitations } from '@/lib/invitations';
 import { zPage } from '@/lib/validation';
 import { bulkInvitationsAction } from './actions';
@@ -60,7 +61,18 @@ export default async function InvitationsPage({ params, searchParams }: { params
   };
   // Compact dates keep the seven columns on one screen (11/22/26, 3:58 AM · 2026/11/22 3:58).
   const when = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: 'short', timeStyle: 'short' }) : null);
-  const selectable = list.rows.some((r) => r.memberStatus === 'invited');
+  // A checkbox only where resend/revoke would be allowed (an org admin cannot act on someone who
+  // also belongs outside their subtree, nor on a tenant admin): one refused id refuses the batch.
+  const manageable = new Set(
+    list.rows
+      .filter(
+        (r) =>
+          r.memberStatus === 'invited' &&
+          decideInScope(actor, scope, 'member.edit', { type: 'member', tenantId: scope.tenantId, isTenantAdmin: r.isTenantAdmin, orgIdPaths: r.orgIdPaths }) === 'allow',
+      )
+      .map((r) => r.memberId),
+  );
+  const selectable = manageable.size > 0;
   const tabs: (InvitationFilter | undefined)[] = [undefined, ...INVITATION_FILTERS];
 
   return (
@@ -108,7 +120,7 @@ export default async function InvitationsPage({ params, searchParams }: { params
                   return (
                     <tr key={row.memberId} className="hover:bg-slate-50">
                       <Td>
-                        {row.memberStatus === 'invited' && (
+                        {manageable.has(row.memberId) && (
                           <input
                             type="checkbox"
                             name="memberIds"
