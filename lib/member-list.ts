@@ -220,7 +220,8 @@ interface PageSpec {
  *    given name: kanji sort after every Latin name) exhaust the budget and are collected whole.
  */
 export async function listMembers(db: Db, scope: AdminScope, query: MemberListQuery = {}): Promise<MemberListResult> {
-  // One read-only transaction: the count and the rows see the same data; parallel workers are off
+  // One read-only transaction with one snapshot (REPEATABLE READ: under the default READ COMMITTED
+  // each statement would see newer data), so the count and the rows agree; parallel workers are off
   // (starting them costs more than these 50-row statements gain: 50 ms on a 2-core host), and index
   // probes are priced as the in-memory reads they are (random_page_cost 1.1, not the disk-era 4).
   // Inside a caller's transaction this is a savepoint, and the settings last until that one ends.
@@ -229,7 +230,7 @@ export async function listMembers(db: Db, scope: AdminScope, query: MemberListQu
       await tx.execute(sql`select set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)`);
       return listMembersIn(tx, scope, query);
     },
-    { accessMode: 'read only' },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
 }
 
