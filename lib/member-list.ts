@@ -274,12 +274,12 @@ async function listMembersIn(db: Db, scope: AdminScope, query: MemberListQuery):
   // Sorting by status without a status filter walks each status group in turn.
   const grouped = sort === 'status' && !query.status;
   let result: PageResult;
-  let walked: PageRow[] | null;
   if (qn) {
     // PostgreSQL's estimate of the matches (a prefix is estimated well from its statistics) decides:
     // up to SEARCH_COLLECT_MAX they are collected and counted; more are walked, then counted only up
     // to COLLECT_MAX + 1. A walk that finds too few (clustered matches) collects after all.
-    if ((await estimateMatches(db, filters, qn)) > SEARCH_COLLECT_MAX && (walked = await walkPage(db, filters, spec, grouped, null, qn))) {
+    const walked = (await estimateMatches(db, filters, qn)) > SEARCH_COLLECT_MAX ? await walkPage(db, filters, spec, grouped, null, qn) : null;
+    if (walked) {
       const atLeast = await countUpTo(db, filters, qn, COLLECT_MAX + 1);
       result = { rows: walked, total: Math.min(atLeast, COLLECT_MAX), totalIsLowerBound: atLeast > COLLECT_MAX };
     } else {
