@@ -4,7 +4,7 @@ import { notFound, redirect } from 'next/navigation';
 import { cache } from 'react';
 import { getDb } from '@/db/client';
 import { type Actor, listActorTenants, loadActor } from '@/lib/actor';
-import { type AdminScope, adminScope } from '@/lib/authz';
+import { type Action, type AdminScope, adminScope, decideInScope } from '@/lib/authz';
 import { authOptions } from './auth-options';
 
 interface TenantrySession {
@@ -42,6 +42,15 @@ export async function requireActor(tenantSlug?: string): Promise<Actor> {
 
 /** The actor's administration scope, read once per request (the shell and the page both need it). */
 export const getAdminScope = cache((actor: Actor): Promise<AdminScope> => adminScope(getDb(), actor));
+
+/**
+ * May the actor do a tenant-wide `action` (a list screen: member.view, audit.view, …) in the tenant
+ * it acts in? Decided by lib/authz from the request's cached scope: no query of its own.
+ */
+export async function canInTenant(actor: Actor, action: Action): Promise<boolean> {
+  if (!actor.tenant) return false;
+  return decideInScope(actor, await getAdminScope(actor), action, { type: 'tenant', tenantId: actor.tenant.id }) === 'allow';
+}
 
 export type RoleKey = 'platformOperator' | 'tenantAdmin' | 'orgAdmin' | 'member';
 

@@ -1,11 +1,10 @@
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
-import { getAdminScope } from '@/app/_lib/session';
+import { canInTenant, getAdminScope } from '@/app/_lib/session';
 import { Card } from '@/components/ui/card';
 import { getDb } from '@/db/client';
 import type { Actor } from '@/lib/actor';
 import { listTargetAuditEvents } from '@/lib/audit-log';
-import { can } from '@/lib/authz';
 import { AuditEventsTable } from './events-table';
 import { getAuditLabels } from './labels';
 
@@ -31,7 +30,7 @@ export async function AuditHistory({
   const tenant = actor.tenant;
   if (!tenant || tenant.slug !== tenantSlug) return null;
   const db = getDb();
-  if (!(await can(db, actor, 'audit.view', { type: 'tenant', id: tenant.id }))) return null;
+  if (!(await canInTenant(actor, 'audit.view'))) return null;
   const scope = await getAdminScope(actor);
   const [{ rows, total }, t, labels] = await Promise.all([
     listTargetAuditEvents(db, scope, target, limit),

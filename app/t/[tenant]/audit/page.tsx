@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { getTimeZone, getTranslations } from 'next-intl/server';
-import { getAdminScope, requireActor } from '@/app/_lib/session';
+import { canInTenant, getAdminScope, requireActor } from '@/app/_lib/session';
 import { AuditEventsTable } from '@/components/audit/events-table';
 import { AuditFilterForm } from '@/components/audit/filter-form';
 import { getAuditLabels } from '@/components/audit/labels';
@@ -13,7 +13,6 @@ import { Pagination } from '@/components/ui/pagination';
 import { getDb } from '@/db/client';
 import { AUDIT_ACTIONS } from '@/lib/audit';
 import { listAuditEvents } from '@/lib/audit-log';
-import { can } from '@/lib/authz';
 import { AUDIT_PAGE_SIZE, AUDIT_TARGET_TYPES, auditFiltersOf, auditQueryString, parseAuditQuery } from './query';
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -32,7 +31,7 @@ export default async function AuditPage({
   const actor = await requireActor(slug);
   const tenant = actor.tenant!;
   const db = getDb();
-  if (!(await can(db, actor, 'audit.view', { type: 'tenant', id: tenant.id }))) notFound();
+  if (!(await canInTenant(actor, 'audit.view'))) notFound();
   const scope = await getAdminScope(actor);
 
   const query = parseAuditQuery(await searchParams);

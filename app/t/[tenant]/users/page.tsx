@@ -1,14 +1,12 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
-import { getAdminScope, requireActor } from '@/app/_lib/session';
+import { canInTenant, getAdminScope, requireActor } from '@/app/_lib/session';
 import { loadScopeOrgs, MemberTable } from '@/components/members/member-table';
 import { AppShell } from '@/components/shell/app-shell';
 import { ButtonLink } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
-import { getDb } from '@/db/client';
-import { can } from '@/lib/authz';
 import type { SearchParams } from '@/lib/member-list';
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -20,8 +18,7 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
   const { tenant: slug } = await params;
   const actor = await requireActor(slug);
   const tenant = actor.tenant!;
-  const db = getDb();
-  if (!(await can(db, actor, 'member.view', { type: 'tenant', id: tenant.id }))) notFound();
+  if (!(await canInTenant(actor, 'member.view'))) notFound();
   const [scope, t] = await Promise.all([getAdminScope(actor), getTranslations('memberList')]);
   // Users are added from an org: the first org of the scope (the root for tenant admins).
   const [addTo] = await loadScopeOrgs(scope);

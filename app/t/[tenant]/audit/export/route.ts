@@ -1,9 +1,8 @@
 import { getTimeZone, getTranslations } from 'next-intl/server';
-import { getActor, getAdminScope } from '@/app/_lib/session';
+import { canInTenant, getActor, getAdminScope } from '@/app/_lib/session';
 import { getAuditLabels } from '@/components/audit/labels';
 import { getDb } from '@/db/client';
 import { streamAuditEvents, type AuditEventRow } from '@/lib/audit-log';
-import { can } from '@/lib/authz';
 import { CSV_BOM, csvRow } from '@/lib/csv';
 import { auditFiltersOf, isoInTimeZone, parseAuditQuery } from '../query';
 
@@ -31,7 +30,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ tena
   const tenant = actor?.tenant;
   if (!actor || !tenant) return notFound();
   const db = getDb();
-  if (!(await can(db, actor, 'audit.view', { type: 'tenant', id: tenant.id }))) return notFound();
+  if (!(await canInTenant(actor, 'audit.view'))) return notFound();
   const scope = await getAdminScope(actor);
 
   const [t, labels, timeZone] = await Promise.all([getTranslations('audit.csv'), getAuditLabels(), getTimeZone()]);
