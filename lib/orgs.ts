@@ -128,11 +128,11 @@ export interface OrgFields {
 export const DESCRIPTION_MAX = 1000;
 
 /** What the audit log keeps of an org, before and after a change. */
+/** What the audit log keeps of an org: readable fields only (the path says where it sits; ids are in orgIdPaths). */
 function snapshot(org: Organization) {
   return {
     name: org.name,
     namePath: org.namePath,
-    parentId: org.parentId,
     description: org.description,
     emailNotifications: org.emailNotifications,
   };
