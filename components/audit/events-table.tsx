@@ -39,8 +39,8 @@ export async function AuditEventsTable({
             <Td className="whitespace-nowrap tabular-nums text-slate-600">
               <time dateTime={row.createdAt.toISOString()}>{labels.time(row.createdAt)}</time>
             </Td>
-            <Td className="max-w-56 break-words">{labels.actor(row.actorLabel, row.actorUserId)}</Td>
-            <Td>
+            <Td className="min-w-36 max-w-44 break-words">{labels.actor(row.actorLabel, row.actorUserId)}</Td>
+            <Td className="min-w-28">
               <span className="font-medium text-slate-900">{labels.action(row.action)}</span>
               {row.importId && (
                 <div className="mt-1">
@@ -54,14 +54,15 @@ export async function AuditEventsTable({
               )}
             </Td>
             {showTarget && (
-              <Td className="max-w-64 break-words">
+              <Td className="min-w-40 max-w-48 break-words">
                 <div className="text-slate-900">{row.targetLabel || row.targetId || t('noChanges')}</div>
                 <div className="mt-1">
                   <Badge>{labels.targetType(row.targetType)}</Badge>
                 </div>
               </Td>
             )}
-            <Td className="min-w-64 text-xs">
+            {/* Ids and paths have no spaces: let them wrap anywhere rather than push the column off the card. */}
+            <Td className="min-w-56 text-xs [overflow-wrap:anywhere]">
               <AuditChanges before={row.before} after={row.after} labels={labels} empty={t('noChanges')} />
             </Td>
           </tr>
