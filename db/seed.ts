@@ -3,7 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { closeDb, createDb, type Db } from './client';
-import { contracts, orgMemberships, serviceAccess, services, tenantMembers, tenants, users } from './schema';
+import {
+  contracts,
+  groupContractPermissions,
+  groupMembers,
+  groupServicePermissions,
+  orgMemberships,
+  serviceAccess,
+  services,
+  tenantMembers,
+  tenants,
+  userGroups,
+  users,
+} from './schema';
 import { SYSTEM_ACTOR } from '@/lib/audit';
 import { findOrganizationByPath, insertChildOrganization, type Organization } from '@/lib/orgs';
 import { hashPassword } from '@/lib/passwords';
@@ -24,6 +36,36 @@ const CONTRACTS = [
   { service: 'playbook', code: 'PLAYBOOK-STD', name: 'Clarity Playbook — Standard', startsOn: '2026-01-01' },
 ];
 const ORG_PATHS = ['CA__India', 'CA__US', 'CA__India__HR', 'CA__US__HR'];
+/** Groups show effective access at work: a service-wide level, and a per-contract override of it. */
+const GROUPS = [
+  {
+    name: 'Cloud users',
+    description: 'View access to every Enterprise Cloud contract.',
+    services: { cloud: 'view' },
+    contracts: {},
+    members: ['ravi.kumar@ca.example', 'taro.yamada@ca.example', 'india.admin@ca.example'],
+  },
+  {
+    name: 'Cloud operators',
+    description: 'Edit Enterprise Cloud, except the development contract.',
+    services: { cloud: 'edit' },
+    contracts: { 'CLOUD-DEV': 'none' },
+    members: ['taro.yamada@ca.example'],
+  },
+  {
+    name: 'Playbook editors',
+    description: '',
+    services: { playbook: 'edit' },
+    contracts: {},
+    members: ['john.smith@ca.example'],
+  },
+] as const satisfies readonly {
+  name: string;
+  description: string;
+  services: Record<string, 'view' | 'edit'>;
+  contracts: Record<string, 'none' | 'view' | 'edit'>;
+  members: readonly string[];
+}[];
 
 interface DemoPerson {
   email: string;
@@ -126,6 +168,31 @@ export async function seed(db: Db): Promise<string[]> {
         await tx.insert(serviceAccess).values({ tenantId: tenant.id, memberId: member!.id, serviceId: serviceIds.get(key)! }).onConflictDoNothing();
       }
       if (created && person.login && password) logins.push(`${person.login.padEnd(30)}${person.email}  ${password}`);
+    }
+
+    // A group that exists is left as it is (an admin may have changed it).
+    const contractIds = new Map((await tx.select().from(contracts).where(eq(contracts.tenantId, tenant.id))).map((c) => [c.code, c.id]));
+    for (const g of GROUPS) {
+      const [group] = await tx
+        .insert(userGroups)
+        .values({ tenantId: tenant.id, name: g.name, description: g.description })
+        .onConflictDoNothing()
+        .returning();
+      if (!group) continue;
+      for (const [key, level] of Object.entries(g.services)) {
+        await tx.insert(groupServicePermissions).values({ groupId: group.id, serviceId: serviceIds.get(key)!, level });
+      }
+      for (const [code, level] of Object.entries(g.contracts)) {
+        await tx.insert(groupContractPermissions).values({ tenantId: tenant.id, groupId: group.id, contractId: contractIds.get(code)!, level });
+      }
+      for (const email of g.members) {
+        const [member] = await tx
+          .select({ id: tenantMembers.id })
+          .from(tenantMembers)
+          .innerJoin(users, eq(users.id, tenantMembers.userId))
+          .where(and(eq(tenantMembers.tenantId, tenant.id), eq(users.email, email)));
+        await tx.insert(groupMembers).values({ tenantId: tenant.id, groupId: group.id, memberId: member!.id });
+      }
     }
   });
   return logins;

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { test as base, expect, type Page } from '@playwright/test';
 import { and, eq } from 'drizzle-orm';
 import { closeDb, createDb, type Database } from '@/db/client';
-import { tenantMembers, users } from '@/db/schema';
+import { contracts, serviceAccess, services, tenantMembers, users } from '@/db/schema';
 import { hashPassword } from '@/lib/passwords';
-import { addMember, createTenantFixture } from '@/lib/testing/fixtures';
+import { addGroup, addMember, createTenantFixture } from '@/lib/testing/fixtures';
 
 export const PASSWORD = 'Correct-Horse-Battery-42';
 // argon2id is deliberately slow: hash the shared test password once per worker process.
@@ -25,7 +25,13 @@ export interface SeededTenant {
     firstName?: string;
     lastName?: string;
     locale?: 'en' | 'ja';
+    /** Service keys the member's service access is on for (the services must exist: `addContract`). */
+    services?: string[];
   }): Promise<string>;
+  /** A contract of this tenant for a catalog service (created when missing, shared by all tests). */
+  addContract(options: { service: { key: string; name: string }; code: string; name: string }): Promise<void>;
+  /** A user group of this tenant (no members, no permissions); returns its id. */
+  addGroup(name: string): Promise<string>;
   setStatus(email: string, status: 'active' | 'deactivated'): Promise<void>;
   /** The tenant member id of a member added with addMember. */
   memberId(email: string): string;
@@ -73,7 +79,18 @@ async function seedTenant(db: Database): Promise<SeededTenant> {
         passwordHash: hash,
       });
       memberIds.set(email, member.memberId);
+      for (const key of options.services ?? []) {
+        const [service] = await db.select({ id: services.id }).from(services).where(eq(services.key, key));
+        if (!service) throw new Error(`e2e fixture: no service '${key}' (add a contract of it first)`);
+        await db.insert(serviceAccess).values({ tenantId: tenant.id, memberId: member.memberId, serviceId: service.id });
+      }
       return email;
+    },
+    async addContract({ service, code, name: contractName }) {
+      // The catalog is platform-wide and tests run in parallel: create the service once, whoever comes first.
+      await db.insert(services).values(service).onConflictDoNothing({ target: services.key });
+      const [row] = await db.select({ id: services.id }).from(services).where(eq(services.key, service.key));
+      await db.insert(contracts).values({ tenantId: tenant.id, serviceId: row!.id, code, name: contractName });
     },
     memberId(email) {
       const id = memberIds.get(email);
@@ -81,6 +98,7 @@ async function seedTenant(db: Database): Promise<SeededTenant> {
       return id;
     },
     orgId: (path) => tenant.org(path).id,
+    addGroup: (groupName) => addGroup(db, tenant, { name: groupName }),
     async setStatus(email, status) {
       const [user] = await db.select().from(users).where(eq(users.email, email));
       await db.update(tenantMembers).set({ status }).where(and(eq(tenantMembers.tenantId, tenant.id), eq(tenantMembers.userId, user!.id)));

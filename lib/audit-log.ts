@@ -3,6 +3,7 @@ import type { Db } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import type { AdminScope } from './authz';
 import { escapeLike } from './member-list';
+import { isUuid } from '@/lib/validation';
 
 /*
  * The audit log reader (SPEC 3.6): the screen's page of events, the CSV export's batches and a
@@ -42,8 +43,6 @@ export interface AuditFilters {
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A LIKE pattern matching values that start with `prefix` taken literally. */
 const likePrefix = (prefix: string) => `${escapeLike(prefix)}%`;
 
@@ -79,7 +78,7 @@ function auditWhere(scope: AuditScope, filters: AuditFilters): SQL {
   if (filters.to) conditions.push(lt(auditEvents.createdAt, filters.to));
   if (filters.importId !== undefined && filters.importId !== '') {
     // Not a uuid: no event has it (and the cast would be an error).
-    conditions.push(UUID.test(filters.importId) ? eq(auditEvents.importId, filters.importId) : sql`false`);
+    conditions.push(isUuid(filters.importId) ? eq(auditEvents.importId, filters.importId) : sql`false`);
   }
   return and(...conditions)!;
 }

@@ -62,5 +62,19 @@ export const AUDIT_ACTIONS = [
   'invitation.revoke',
   'invitation.accept',
   'user.passwordReset',
+  'group.create',
+  'group.update', // name, description
+  'group.delete',
+  'group.addMembers',
+  'group.removeMembers',
+  'group.permissions', // the whole permission form, saved at once
+  'service.create',
+  'service.update',
+  'service.delete',
+  'contract.create',
+  'contract.update',
+  'contract.delete',
+  'apiToken.create',
+  'apiToken.revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

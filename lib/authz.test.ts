@@ -152,6 +152,13 @@ const MATRIX: [Action[], ResourceName[], string][] = [
   [['groups.manage'], ['group:T'], '                 N  A   A  F  N   N   N    N   N'],
   [['groups.manage'], ['group:O'], '                 N  N   N  N  N   A   N    N   N'],
 
+  [['apiTokens.manage', 'access.view'], ['tenant:T'], 'N A A F F N N N N'],
+  [['apiTokens.manage', 'access.view'], ['tenant:O'], 'N N N N N A N N N'],
+  // Effective access names groups and contracts: tenant-wide, so not an org admin's even in scope.
+  [['access.view'], ['member:hr', 'member:india', 'member:india+us', 'member:ta@hr'], 'N A A F N N N N N'],
+  [['access.view'], ['member:usHr', 'member:indiana', 'member:noOrgs'], 'N A A N N N N N N'],
+  [['access.view'], ['member:O'], '                  N  N   N  N  N   A   N    N   N'],
+
   [['import.create', 'import.view'], ['tenant:T'], 'N A A A F N N N N'],
   [['import.create', 'import.view'], ['tenant:O'], 'N N N N N A N N N'],
   [['import.view'], ['import:byOa'], '              N  A   A  A  N   N   N    N   N'],

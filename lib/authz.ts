@@ -13,6 +13,7 @@ import {
 } from '@/db/schema';
 import type { Actor } from '@/lib/actor';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
+import { isUuid } from '@/lib/validation';
 
 /*
  * Authorization: the one place that answers "may this actor do this to this resource" (SPEC §2).
@@ -34,7 +35,8 @@ import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
  *     in scope, ★ unless its member is a tenant admin (an org admin never outranks one).
  *   - Member-wide (edit, deactivate, reactivate, serviceAccess, remove): only when EVERY
  *     membership of the target is in scope and the target is not a tenant admin, else FORBIDDEN.
- *   - Never member.setTenantAdmin, groups.manage, contracts.view, catalog.manage.
+ *   - Never member.setTenantAdmin, groups.manage, contracts.view, catalog.manage, apiTokens.manage,
+ *     access.view (effective access reveals groups and contracts, which are tenant-wide).
  *   - import.create yes (rows outside the scope fail later, in the importer); ★ import.view of
  *     imports they uploaded (others NOT FOUND); audit.view yes (the reader filters by subtree).
  *   - ★ Groups and contracts are tenant-wide metadata: FORBIDDEN for org admins, NOT FOUND for
@@ -80,6 +82,8 @@ export const ACTION_TARGETS = {
   'catalog.manage': ['platform', 'tenant', 'contract'], // services; a tenant's contracts
   'contracts.view': ['tenant', 'contract'],
   'groups.manage': ['tenant', 'group'],
+  'apiTokens.manage': ['tenant'], // create, list, revoke the tenant's API tokens
+  'access.view': ['tenant', 'member'], // effective access (user page, GET /api/v1/access)
   'import.create': ['tenant'],
   'import.view': ['tenant', 'import'],
   'audit.view': ['platform', 'tenant'],
@@ -240,8 +244,6 @@ export interface LoadedTargets {
   contract: { type: 'contract'; contract: ContractRow };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 // Every column but the file itself, which can be megabytes.
 const { fileContent: _fileContent, ...importSummaryColumns } = getTableColumns(imports);
 
@@ -251,7 +253,7 @@ type LoadedTarget = { resource: Resource; loaded: LoadedTargets[TargetType] };
 async function loadTarget(db: Db, target: Target): Promise<LoadedTarget | null> {
   if (target.type === 'platform' || target.type === 'self') return { resource: target, loaded: target };
   // A malformed id is just an unknown id (and would otherwise be a PostgreSQL cast error).
-  if (!UUID.test(target.id)) return null;
+  if (!isUuid(target.id)) return null;
   const id = target.id;
 
   switch (target.type) {

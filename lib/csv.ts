@@ -16,6 +16,11 @@ export const CSV_EOL = '\r\n';
 const FORMULA_START = /^[=+\-@\t\r＝＋－＠]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
+/** Whether a spreadsheet could read `text` as a formula: the rule `csvCell` applies (lib/import/cells builds on it). */
+export function looksLikeFormula(text: string): boolean {
+  return FORMULA_START.test(text);
+}
+
 /** Text for a cell: null/undefined empty, strings as they are, anything else through String(). */
 function text(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -26,7 +31,7 @@ function text(value: unknown): string {
 /** One field, formula-neutralised (leading apostrophe) and quoted as RFC 4180 requires. */
 export function csvCell(value: unknown): string {
   let s = text(value);
-  if (FORMULA_START.test(s)) s = `'${s}`;
+  if (looksLikeFormula(s)) s = `'${s}`;
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -29,3 +29,11 @@ export class ForbiddenError extends DomainError {
     this.name = 'ForbiddenError';
   }
 }
+
+/** The PostgreSQL error inside a driver or drizzle error (it may be wrapped as `cause`), or null. */
+export function pgError(err: unknown): { code: string; constraint_name?: string } | null {
+  for (let e = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ('code' in e && typeof (e as { code: unknown }).code === 'string') return e as { code: string; constraint_name?: string };
+  }
+  return null;
+}

@@ -10,11 +10,11 @@ import { authenticate } from '@/lib/auth/sign-in';
 import { clearSignInFailures, type PasswordAttempt, THROTTLE } from '@/lib/auth/throttle';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
 import { hashPassword, verifyPassword } from '@/lib/passwords';
+import { hashSecret } from '@/lib/secret-hash';
 import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import {
   completeRegistration,
-  hashToken,
   inspectToken,
   invitationStateOf,
   issueInvitation,
@@ -118,7 +118,7 @@ describe('issueInvitation', () => {
     const raw = await tokenFromEmail('new1@ca.test');
     expect(raw).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const [row] = await db.select().from(userTokens).where(eq(userTokens.id, issued.invitationId));
-    expect(row!.tokenHash).toBe(hashToken(raw));
+    expect(row!.tokenHash).toBe(hashSecret(raw));
     expect(row!.tokenHash).not.toContain(raw);
     expect(JSON.stringify(row)).not.toContain(raw);
     expect(row!.emailSentAt).not.toBeNull();
@@ -422,7 +422,7 @@ describe('password reset', () => {
     const [msg] = await db.select().from(emailMessages).where(eq(emailMessages.id, sent.emailMessageId!));
     expect(msg).toMatchObject({ template: 'password-reset', locale: 'ja', toAddress: 'Forgetful@ca.test' });
     const raw = await tokenFromEmail('forgetful@ca.test', 'resetUrl');
-    const [tok] = await db.select().from(userTokens).where(eq(userTokens.tokenHash, hashToken(raw)));
+    const [tok] = await db.select().from(userTokens).where(eq(userTokens.tokenHash, hashSecret(raw)));
     expect(tok!.kind).toBe('password_reset');
     expect(tok!.tenantId).toBeNull();
     expect((tok!.expiresAt.getTime() - tok!.createdAt.getTime()) / 60_000).toBeCloseTo(60, 3);
@@ -453,7 +453,7 @@ describe('password reset', () => {
     // An expired link.
     await requestPasswordReset(db, 'forgetful@ca.test', 'en');
     const raw3 = await tokenFromEmail('forgetful@ca.test', 'resetUrl');
-    await db.update(userTokens).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(userTokens.tokenHash, hashToken(raw3)));
+    await db.update(userTokens).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(userTokens.tokenHash, hashSecret(raw3)));
     expect(await refusal(resetPassword(db, raw3, { password: 'yet another passphrase', passwordConfirmation: 'yet another passphrase' }))).toBe('passwordReset.token.expired');
   });
 

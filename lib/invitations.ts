@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias, type PgInsertValue } from 'drizzle-orm/pg-core';
 import type { Db } from '@/db/client';
@@ -13,6 +13,7 @@ import { env } from '@/lib/env';
 import { DomainError, NotFoundError } from '@/lib/errors';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { checkPasswordRules, hashPassword, verifyPassword } from '@/lib/passwords';
+import { hashSecret } from '@/lib/secret-hash';
 
 /*
  * Invitations, registration and forgotten passwords (SPEC 3.2): one token machinery.
@@ -45,11 +46,6 @@ export type InvitationFilter = (typeof INVITATION_FILTERS)[number];
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-/** SHA-256 (hex) of a raw token: what the database stores and looks up. */
-export function hashToken(raw: string): string {
-  return createHash('sha256').update(raw, 'utf8').digest('hex');
-}
-
 /** Open = neither used nor revoked (it may still be expired). */
 const isOpen = () => and(isNull(userTokens.usedAt), isNull(userTokens.revokedAt));
 
@@ -65,7 +61,7 @@ async function createToken(
   const raw = randomBytes(32).toString('base64url');
   const [row] = await db
     .insert(userTokens)
-    .values({ ...values, tokenHash: hashToken(raw), expiresAt: sql`now() + ${ttl}` })
+    .values({ ...values, tokenHash: hashSecret(raw), expiresAt: sql`now() + ${ttl}` })
     .returning({ id: userTokens.id, expiresAt: userTokens.expiresAt });
   if (!row) throw new Error('token insert returned nothing');
   return { ...row, raw };
@@ -460,7 +456,7 @@ async function findToken(db: Db, raw: string, kind: TokenKind, lock: boolean) {
     .innerJoin(users, eq(users.id, userTokens.userId))
     .leftJoin(tenants, eq(tenants.id, userTokens.tenantId))
     .leftJoin(tenantMembers, eq(tenantMembers.id, userTokens.memberId))
-    .where(and(eq(userTokens.tokenHash, hashToken(raw)), eq(userTokens.kind, kind)))
+    .where(and(eq(userTokens.tokenHash, hashSecret(raw)), eq(userTokens.kind, kind)))
     .limit(1);
   // Lock the token and the user (the member is on the nullable side of a join: locked next), so
   // two submissions of one link serialise here and the second sees the first one's changes.

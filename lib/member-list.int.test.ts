@@ -4,7 +4,8 @@ import type { Database } from '@/db/client';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { adminScope, type AdminScope } from '@/lib/authz';
 import { NotFoundError } from '@/lib/errors';
-import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
+import { groupMembers } from '@/db/schema';
+import { actorFor, addGroup, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import { COLLECT_MAX, listMembers, MEMBER_SORTS, SEARCH_COLLECT_MAX, type MemberListQuery, type MemberListRow } from './member-list';
 
 let tdb: TestDatabase;
@@ -268,6 +269,110 @@ describe('listMembers: org administrator scope', () => {
   });
 });
 
+describe('listMembers: group filter (in / not in a user group)', () => {
+  let sales: string;
+  let empty: string;
+  let otherGroup: string;
+  const SALES = ['taro', 'john', 'mary', 'hana', 'under'];
+  const NOT_SALES = CA_ALL.filter((k) => !SALES.includes(k));
+
+  beforeAll(async () => {
+    sales = await addGroup(db, ca, { name: 'Sales' });
+    empty = await addGroup(db, ca, { name: 'Empty' });
+    otherGroup = await addGroup(db, other, { name: 'Sales' });
+    await db.insert(groupMembers).values(SALES.map((k) => ({ tenantId: ca.id, groupId: sales, memberId: m[k]!.memberId })));
+    await db.insert(groupMembers).values({ tenantId: other.id, groupId: otherGroup, memberId: m.otherJohn!.memberId });
+  });
+
+  const inSales = (member: boolean, query: MemberListQuery = {}) => list(tenantScope, { ...query, group: { id: sales, member } });
+
+  it('lists the members in the group, and those not in it, with exact totals', async () => {
+    expect((await inSales(true)).keys.sort()).toEqual([...SALES].sort());
+    expect((await inSales(true)).total).toBe(SALES.length);
+    expect((await inSales(false)).keys.sort()).toEqual([...NOT_SALES].sort());
+    expect((await inSales(false)).total).toBe(NOT_SALES.length);
+    expect(await list(tenantScope, { group: { id: empty, member: true } })).toMatchObject({ rows: [], total: 0 });
+    expect((await list(tenantScope, { group: { id: empty, member: false } })).total).toBe(CA_ALL.length);
+  });
+
+  it('combines with the search, status, org and admin filters', async () => {
+    expect((await inSales(true, { q: 'j' })).keys.sort()).toEqual(['john', 'mary']); // Mary Jones
+    expect((await inSales(false, { q: 'j' })).keys).toEqual([]);
+    expect((await inSales(false, { q: 'rav' })).keys).toEqual(['ravi']);
+    expect((await inSales(true, { q: '山田 太' })).keys).toEqual(['taro']);
+    expect((await inSales(true, { q: 'ann_' })).keys).toEqual(['under']); // wildcards stay literal
+    expect((await inSales(false, { q: 'ann_' })).keys).toEqual([]);
+    expect(await inSales(true, { status: 'deactivated' })).toMatchObject({ total: 1, keys: ['mary'] });
+    expect(await inSales(false, { status: 'active' })).toMatchObject({ total: NOT_SALES.length });
+    expect(await inSales(false, { status: 'invited' })).toMatchObject({ total: 0, rows: [] });
+    expect((await inSales(true, { orgId: ca.org('CA__US').id })).keys.sort()).toEqual(['john', 'taro', 'under']);
+    expect((await inSales(false, { orgId: ca.org('CA__US').id, includeSubOrgs: true })).keys.sort()).toEqual(['plain', 'slash']);
+    expect((await inSales(true, { admin: 'org' })).keys).toEqual(['taro']);
+    expect((await inSales(false, { admin: 'any' })).keys.sort()).toEqual(['admin', 'india']);
+  });
+
+  it('pages by number and by cursor, both ways, in every sort', async () => {
+    for (const member of [true, false]) {
+      for (const sort of MEMBER_SORTS) {
+        for (const dir of ['asc', 'desc'] as const) {
+          const base = { sort, dir, locale: 'en' as const, group: { id: sales, member } };
+          const all = (await listMembers(db, tenantScope, { ...base, pageSize: 200 })).rows.map((r) => r.memberId);
+          const byPage: string[] = [];
+          const byCursor: string[] = [];
+          let current = await listMembers(db, tenantScope, { ...base, pageSize: 2 });
+          const pages = Math.ceil(all.length / 2);
+          for (let page = 1; page <= pages; page++) {
+            const result = await listMembers(db, tenantScope, { ...base, pageSize: 2, page });
+            expect(result.total).toBe(all.length);
+            byPage.push(...result.rows.map((r) => r.memberId));
+            byCursor.push(...current.rows.map((r) => r.memberId));
+            if (page < pages) current = await listMembers(db, tenantScope, { ...base, pageSize: 2, page: page + 1, cursor: { direction: 'after', memberId: current.rows.at(-1)!.memberId } });
+          }
+          expect(byPage, `${member} ${sort} ${dir}`).toEqual(all);
+          expect(byCursor, `${member} ${sort} ${dir} cursor`).toEqual(all);
+          const back: string[] = current.rows.map((r) => r.memberId);
+          for (let page = pages - 1; page >= 1; page--) {
+            current = await listMembers(db, tenantScope, { ...base, pageSize: 2, page, cursor: { direction: 'before', memberId: current.rows[0]!.memberId } });
+            back.unshift(...current.rows.map((r) => r.memberId));
+          }
+          expect(back, `${member} ${sort} ${dir} back`).toEqual(all);
+        }
+      }
+    }
+  });
+
+  it('keeps paging after the cursor row left the list (added to the group meanwhile)', async () => {
+    const g = await addGroup(db, ca, { name: 'Moving' });
+    const first = await listMembers(db, tenantScope, { pageSize: 3, group: { id: g, member: false } });
+    const last = first.rows.at(-1)!.memberId;
+    await db.insert(groupMembers).values(first.rows.map((r) => ({ tenantId: ca.id, groupId: g, memberId: r.memberId })));
+    const next = await listMembers(db, tenantScope, { pageSize: 3, page: 2, group: { id: g, member: false }, cursor: { direction: 'after', memberId: last } });
+    const fresh = await listMembers(db, tenantScope, { pageSize: 3, page: 1, group: { id: g, member: false } });
+    expect(next.rows.map((r) => r.memberId)).toEqual(fresh.rows.map((r) => r.memberId));
+    expect(next.total).toBe(CA_ALL.length - 3);
+  });
+
+  it('answers NotFound for another tenant’s group, an unknown or malformed id, and outside a tenant-wide scope', async () => {
+    for (const id of [otherGroup, crypto.randomUUID(), 'not-a-uuid']) {
+      for (const member of [true, false]) {
+        await expect(listMembers(db, tenantScope, { group: { id, member } })).rejects.toBeInstanceOf(NotFoundError);
+      }
+    }
+    // Groups are tenant-wide: an org administrator's or a plain member's scope may not filter by one.
+    await expect(listMembers(db, indiaScope, { group: { id: sales, member: true } })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listMembers(db, indiaScope, { group: { id: sales, member: false } })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listMembers(db, memberScope, { group: { id: sales, member: true } })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('never lists another tenant’s members, in or out of its own group', async () => {
+    // The other tenant's tenant-wide scope (its tenant admin's).
+    const otherScope: AdminScope = { kind: 'tenant', tenantId: other.id };
+    expect((await list(otherScope, { group: { id: otherGroup, member: true } })).keys).toEqual(['otherJohn']);
+    expect((await list(otherScope, { group: { id: otherGroup, member: false } })).keys).toEqual(['otherTaro']);
+    await expect(listMembers(db, otherScope, { group: { id: sales, member: true } })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
 describe('listMembers: broad searches (more than COLLECT_MAX matches)', () => {
   let big: TenantFixture;
   let bigScope: AdminScope;
@@ -402,6 +507,54 @@ describe('listMembers: broad searches (more than COLLECT_MAX matches)', () => {
     expect(viaCursor.rows.map((r) => r.memberId)).toEqual(third.rows.map((r) => r.memberId));
     // A filter that leaves few is counted exactly again.
     expect(await listMembers(db, bigScope, { ...unit, q: 'alpha00001' })).toMatchObject({ total: 1, totalIsLowerBound: false });
+  });
+
+  it('pages a large group and the large rest of the tenant, exactly counted, by number and by cursor', async () => {
+    const group = await addGroup(db, big, { name: 'Every third' });
+    await db.execute(sql`
+      insert into group_members (tenant_id, group_id, member_id)
+      select ${big.id}::uuid, ${group}::uuid, id from (
+        select id, row_number() over (order by id) as n from tenant_members where tenant_id = ${big.id}::uuid
+      ) t where n % 3 = 0`);
+    await db.execute(sql`analyze group_members`);
+    const [{ n: size }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from group_members where group_id = ${group}::uuid`)) as unknown as [{ n: number }];
+    expect(size).toBeGreaterThan(COLLECT_MAX);
+    const everyone = 2 * N + 1;
+    for (const member of [true, false]) {
+      for (const sort of ['name', 'status'] as const) {
+        const base = { sort, locale: 'en' as const, pageSize: 200, group: { id: group, member } };
+        const first = await listMembers(db, bigScope, base);
+        const want = member ? size : everyone - size;
+        expect(first, `${member} ${sort}`).toMatchObject({ total: want, totalIsLowerBound: false });
+        // Through the first pages by cursor, then a page by number, which must agree.
+        const seen: string[] = first.rows.map((r) => r.memberId);
+        let current = first;
+        for (let page = 2; page <= 4; page++) {
+          current = await listMembers(db, bigScope, { ...base, page, cursor: { direction: 'after', memberId: current.rows.at(-1)!.memberId } });
+          seen.push(...current.rows.map((r) => r.memberId));
+        }
+        const byNumber = await listMembers(db, bigScope, { ...base, page: 4 });
+        expect(byNumber.rows.map((r) => r.memberId)).toEqual(seen.slice(600, 800));
+        const ids = new Set(seen);
+        expect(ids.size).toBe(800);
+        const inGroup = await db.execute<{ member_id: string }>(sql`select member_id from group_members where group_id = ${group}::uuid`);
+        const members = new Set(inGroup.map((r) => r.member_id));
+        expect(seen.every((id) => members.has(id) === member), `${member} ${sort} membership`).toBe(true);
+      }
+      // A search inside the group, or outside it: only matching members of the right side.
+      const found = await listMembers(db, bigScope, { q: 'alpha0000', group: { id: group, member }, pageSize: 200 });
+      const inGroup = new Set((await db.execute<{ member_id: string }>(sql`select member_id from group_members where group_id = ${group}::uuid`)).map((r) => r.member_id));
+      expect(found.rows.length).toBeGreaterThan(0);
+      expect(found.rows.every((r) => r.firstName.toLowerCase().startsWith('alpha0000') && inGroup.has(r.memberId) === member)).toBe(true);
+      const broad = await listMembers(db, bigScope, { q: 'alp', group: { id: group, member }, pageSize: 50 });
+      expect(broad.rows).toHaveLength(50);
+      expect(broad.rows.every((r) => inGroup.has(r.memberId) === member)).toBe(true);
+    }
+    // By status: the exact count of the group's invited members, and of the others.
+    const [{ n: invitedIn }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from group_members g join tenant_members t on t.id = g.member_id where g.group_id = ${group}::uuid and t.status = 'invited'`)) as unknown as [{ n: number }];
+    const [{ n: invitedAll }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from tenant_members where tenant_id = ${big.id}::uuid and status = 'invited'`)) as unknown as [{ n: number }];
+    expect((await listMembers(db, bigScope, { status: 'invited', group: { id: group, member: true } })).total).toBe(invitedIn);
+    expect((await listMembers(db, bigScope, { status: 'invited', group: { id: group, member: false } })).total).toBe(invitedAll - invitedIn);
   });
 
   it('sorts a broad search by status or email as well', async () => {

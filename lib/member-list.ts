@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { MEMBER_STATUSES, organizations, orgMemberships, tenantMembers, users, type Locale, type MemberStatus } from '@/db/schema';
+import { groupMembers, MEMBER_STATUSES, organizations, orgMemberships, tenantMembers, userGroups, users, type Locale, type MemberStatus } from '@/db/schema';
 import { type AdminScope, memberInScope, orgInScope } from './authz';
 import { NotFoundError } from './errors';
 
@@ -30,6 +30,12 @@ export interface MemberListQuery {
   includeSubOrgs?: boolean;
   /** Tenant admins, admins of an org (in scope), or either. */
   admin?: AdminFilter;
+  /**
+   * Members in (`member: true`) or not in (`member: false`) this user group: the group page and its
+   * member picker. Groups are tenant-wide: only a tenant-wide scope may name one; any other scope, a
+   * group of another tenant, an unknown or a malformed id throws NotFoundError.
+   */
+  group?: MemberListGroupFilter;
   sort?: MemberSort;
   dir?: 'asc' | 'desc';
   page?: number;
@@ -38,6 +44,11 @@ export interface MemberListQuery {
   locale?: Locale;
   /** Next/previous page relative to a row the user saw (keyset paging); `page` is then only displayed. */
   cursor?: MemberListCursor;
+}
+
+export interface MemberListGroupFilter {
+  id: string;
+  member: boolean;
 }
 
 /** The member id at the edge of the page the user comes from: `after` its last row, `before` its first. */
@@ -239,6 +250,7 @@ async function listMembersIn(db: Db, scope: AdminScope, query: MemberListQuery):
   const page = Math.max(1, Math.trunc(query.page ?? 1));
   if (scope.kind === 'none') {
     if (query.orgId) throw new NotFoundError('org');
+    if (query.group) throw new NotFoundError('group');
     return { rows: [], total: 0, totalIsLowerBound: false, page, pageSize };
   }
   const tenantId = scope.tenantId;
@@ -259,6 +271,10 @@ async function listMembersIn(db: Db, scope: AdminScope, query: MemberListQuery):
   if (query.admin === 'tenant') filters.push(sql`${tenantMembers.isTenantAdmin}`);
   if (query.admin === 'org') filters.push(isOrgAdminIn(scope));
   if (query.admin === 'any') filters.push(sql`(${tenantMembers.isTenantAdmin} or ${isOrgAdminIn(scope)})`);
+  // The group condition comes last: the whole-tenant count below subtracts it from the others.
+  const group = query.group ? { ...(await findGroupInScope(db, scope, query.group.id)), member: query.group.member } : null;
+  const withoutGroup = [...filters];
+  if (group) filters.push(group.member ? inGroup(group.id) : notInGroup(group.id));
   const qn = normalizeSearch(query.q) || null;
 
   const sort = query.sort ?? 'name';
@@ -278,7 +294,9 @@ async function listMembersIn(db: Db, scope: AdminScope, query: MemberListQuery):
     // PostgreSQL's estimate of the matches (a prefix is estimated well from its statistics) decides:
     // up to SEARCH_COLLECT_MAX they are collected and counted; more are walked, then counted only up
     // to COLLECT_MAX + 1. A walk that finds too few (clustered matches) collects after all.
-    const walked = (await estimateMatches(db, filters, qn)) > SEARCH_COLLECT_MAX ? await walkPage(db, filters, spec, grouped, null, qn) : null;
+    // A group's members (up to SEARCH_COLLECT_MAX) are collected: walking for them among 100,000 would read far more.
+    const small = group?.member && group.size <= SEARCH_COLLECT_MAX;
+    const walked = !small && (await estimateMatches(db, filters, qn)) > SEARCH_COLLECT_MAX ? await walkPage(db, filters, spec, grouped, null, qn) : null;
     if (walked) {
       const atLeast = await countUpTo(db, filters, qn, COLLECT_MAX + 1);
       result = { rows: walked, total: Math.min(atLeast, COLLECT_MAX), totalIsLowerBound: atLeast > COLLECT_MAX };
@@ -286,13 +304,20 @@ async function listMembersIn(db: Db, scope: AdminScope, query: MemberListQuery):
       result = await collect(db, filters, qn, spec);
     }
   } else if (!query.admin && scope.kind === 'tenant' && !query.orgId) {
-    // The whole tenant (by status or not): counted exactly from an index of tenant_members alone.
-    const total = await countWhere(db, filters);
+    // The whole tenant (by status or not): counted exactly from an index of tenant_members alone;
+    // in or not in a group: from the group's members (its primary key), by difference for "not in".
+    let total: number;
+    if (group) {
+      const inCount = query.status ? await countWhere(db, [...withoutGroup, inGroup(group.id)]) : group.size;
+      total = group.member ? inCount : (await countWhere(db, withoutGroup)) - inCount;
+    } else {
+      total = await countWhere(db, filters);
+    }
     result = total <= COLLECT_MAX ? await collect(db, filters, null, spec) : { rows: (await walkPage(db, filters, spec, grouped, total))!, total };
   } else {
     // Counting a large subtree exactly would cost more than the page itself: "more than 2,000".
     result =
-      (await collectIfSmall(db, filters, spec, Boolean(query.admin || (query.orgId && !query.includeSubOrgs)))) ??
+      (await collectIfSmall(db, filters, spec, Boolean(query.admin || (query.orgId && !query.includeSubOrgs) || (group?.member && group.size <= COLLECT_MAX)))) ??
       { rows: (await walkPage(db, filters, spec, grouped, null))!, total: COLLECT_MAX, totalIsLowerBound: true };
   }
 
@@ -591,6 +616,31 @@ async function findOrgInScope(db: Db, scope: AdminScope, orgId: string) {
     .limit(1);
   if (!org) throw new NotFoundError('org');
   return org;
+}
+
+/**
+ * The group (id, member count) if a tenant-wide scope may filter by it, else NotFoundError: groups
+ * are tenant-wide metadata (SPEC §2: tenant administrators only).
+ */
+async function findGroupInScope(db: Db, scope: AdminScope, groupId: string): Promise<{ id: string; size: number }> {
+  if (scope.kind !== 'tenant' || !z.uuid().safeParse(groupId).success) throw new NotFoundError('group');
+  const [row] = await db
+    .select({ id: userGroups.id, size: sql<number>`(select count(*)::int from ${groupMembers} where ${groupMembers.groupId} = ${userGroups.id})` })
+    .from(userGroups)
+    .where(and(eq(userGroups.id, groupId), eq(userGroups.tenantId, scope.tenantId)))
+    .limit(1);
+  if (!row) throw new NotFoundError('group');
+  return row;
+}
+
+/** SQL: the member is in the group (its primary key (group_id, member_id) answers both ways). */
+function inGroup(groupId: string): SQL {
+  return sql`${tenantMembers.id} in (select ${groupMembers.memberId} from ${groupMembers} where ${groupMembers.groupId} = ${groupId})`;
+}
+
+/** SQL: the member is not in the group (one primary-key probe per row walked). */
+function notInGroup(groupId: string): SQL {
+  return sql`not exists (select 1 from ${groupMembers} where ${groupMembers.groupId} = ${groupId} and ${groupMembers.memberId} = ${tenantMembers.id})`;
 }
 
 /** The in-scope memberships of the given members, sorted by path, grouped by member. */

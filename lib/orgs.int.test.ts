@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import type { Actor } from '@/lib/actor';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
 import { dbFingerprint } from '@/lib/testing/db-fingerprint';
+import { expectRefused, failure, type RefusalKind } from '@/lib/testing/refusals';
 import { adminScope } from '@/lib/authz';
 import { actorFor, addMember, createTenantFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import {
@@ -69,29 +70,9 @@ async function orgRow(id: string) {
   return row;
 }
 
-/** The error a call throws (fails the test when it succeeds). */
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to be refused');
-}
 
-/** Asserts the call is refused with `kind` and changed nothing. */
-async function refused(call: () => Promise<unknown>, kind: typeof NotFoundError | typeof ForbiddenError | { key: string; field?: string }) {
-  const before = await dbFingerprint(db);
-  const err = await failure(call());
-  if (typeof kind === 'function') expect(err).toBeInstanceOf(kind);
-  else {
-    expect(err.messageKey).toBe(kind.key);
-    expect(err.field).toBe(kind.field);
-  }
-  expect(await dbFingerprint(db)).toEqual(before);
-  return err;
-}
+/** Asserts the call is refused as `kind` and changed nothing. */
+const refused = (call: () => Promise<unknown>, kind: RefusalKind) => expectRefused(db, call, kind);
 
 async function auditFor(targetId: string) {
   return db.select().from(auditEvents).where(eq(auditEvents.targetId, targetId)).orderBy(asc(auditEvents.id));

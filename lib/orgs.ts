@@ -5,7 +5,7 @@ import type { Actor } from './actor';
 import { auditActor, recordAudit } from './audit';
 import { auditInScope } from './audit-log';
 import { type AdminScope, authorize, orgInScope } from './authz';
-import { DomainError, NotFoundError } from './errors';
+import { DomainError, NotFoundError, pgError } from './errors';
 import { checkName, joinPath, PATH_SEPARATOR } from './names';
 
 export type Organization = typeof organizations.$inferSelect;
@@ -196,14 +196,6 @@ async function assertNoPathClash(
     throw new DomainError('org_duplicate_name', `orgs.${refusal.siblingKey}`, { name: clash.name, parent: parent.namePath }, refusal.field);
   }
   throw new DomainError('org_duplicate_path', 'orgs.duplicatePath', { path: clash.namePath }, refusal.field);
-}
-
-/** The PostgreSQL error behind a (possibly drizzle-wrapped) error. */
-function pgError(err: unknown): { code?: string; constraint_name?: string } | null {
-  for (let e = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ('code' in e && typeof (e as { code: unknown }).code === 'string') return e as { code: string; constraint_name?: string };
-  }
-  return null;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { tenants } from '@/db/schema';
+import type { Actor } from './actor';
 import { type AuditEntry, recordAudit } from './audit';
+import { authorize } from './authz';
 import { DomainError } from './errors';
 import { createRootOrganization } from './orgs';
 
@@ -31,8 +33,9 @@ export async function createTenant(
   return { tenant: tenant!, rootOrgId: root.id };
 }
 
-/** Every tenant with its org and member counts, for the operator screen. */
-export async function listTenantsWithCounts(db: Db) {
+/** Every tenant with its org and member counts, for the operator screen (platform operator only: `tenant.list`). */
+export async function listTenantsWithCounts(db: Db, actor: Actor) {
+  await authorize(db, actor, 'tenant.list', { type: 'platform' });
   return db
     .select({
       id: tenants.id,

@@ -528,7 +528,7 @@ describe('loadMemberProfile', () => {
       ['cloud', false],
       ['storage', false],
     ]);
-    expect(p.groups.map((gr) => gr.name)).toEqual(['Profile group']);
+    expect(p.groups?.map((gr) => gr.name)).toEqual(['Profile group']);
     expect(p.can).toEqual({ edit: true, editProfile: true, deactivate: true, reactivate: false, remove: true, serviceAccess: true, setTenantAdmin: true });
   });
   it('shows an org admin only the memberships inside their scope, and no member-wide controls for a wider member', async () => {
@@ -536,6 +536,11 @@ describe('loadMemberProfile', () => {
     expect(p.memberships.map((ms) => ms.orgPath)).toEqual(['CA__India']);
     expect(p.memberships[0]).toMatchObject({ isLast: false, can: { remove: true, setAdmin: true } });
     expect(p.can).toEqual({ edit: false, editProfile: false, deactivate: false, reactivate: false, remove: false, serviceAccess: false, setTenantAdmin: false });
+    // Groups are tenant-wide: not shown to an org admin, even for a member in their scope who is in one.
+    const group = await addGroup(db, ca, { name: 'Hidden from org admins' });
+    await db.insert(groupMembers).values({ tenantId: ca.id, groupId: group, memberId: m.hr!.memberId });
+    expect((await loadMemberProfile(db, a.oa!, m.hr!.memberId)).groups).toBeNull();
+    expect((await loadMemberProfile(db, a.ta!, m.hr!.memberId)).groups?.map((g) => g.name)).toContain('Hidden from org admins');
     const hr = await loadMemberProfile(db, a.oa!, m.hr!.memberId);
     expect(hr.memberships[0]).toMatchObject({ isLast: true, can: { remove: true } });
     expect(hr.can).toMatchObject({ edit: true, deactivate: true, remove: true, setTenantAdmin: false });

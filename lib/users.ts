@@ -543,7 +543,8 @@ export interface MemberProfile {
   }[];
   /** Every catalog service, with this member's access. */
   services: { id: string; key: string; name: string; nameJa: string | null; hasAccess: boolean }[];
-  groups: { id: string; name: string }[];
+  /** The member's groups; null when the actor may not see groups (they are tenant-wide: tenant admins only). */
+  groups: { id: string; name: string }[] | null;
   can: {
     edit: boolean;
     /** edit, and the profile is not shared with another tenant. */
@@ -560,6 +561,8 @@ export interface MemberProfile {
 export async function loadMemberProfile(db: Db, actor: Actor, memberId: string): Promise<MemberProfile> {
   const { member, orgIdPaths } = await authorize(db, actor, 'member.view', { type: 'member', id: memberId });
   const isActiveTenantAdmin = member.isTenantAdmin && member.status === 'active';
+  // Groups are tenant-wide (SPEC §2: groups are not an org admin's); the decision needs no admin paths.
+  const seesGroups = decide(subjectOf(actor, []), 'groups.manage', { type: 'tenant', tenantId: member.tenantId }) === 'allow';
   const [user, memberships, catalog, groups, others, activeAdmins, adminIdPaths] = await Promise.all([
     loadUser(db, member.userId),
     db
@@ -580,12 +583,14 @@ export async function loadMemberProfile(db: Db, actor: Actor, memberId: string):
       .from(services)
       .leftJoin(serviceAccess, and(eq(serviceAccess.serviceId, services.id), eq(serviceAccess.memberId, member.id)))
       .orderBy(asc(services.name)),
-    db
-      .select({ id: userGroups.id, name: userGroups.name })
-      .from(groupMembers)
-      .innerJoin(userGroups, eq(userGroups.id, groupMembers.groupId))
-      .where(eq(groupMembers.memberId, member.id))
-      .orderBy(asc(sql`lower(${userGroups.name})`)),
+    seesGroups
+      ? db
+          .select({ id: userGroups.id, name: userGroups.name })
+          .from(groupMembers)
+          .innerJoin(userGroups, eq(userGroups.id, groupMembers.groupId))
+          .where(eq(groupMembers.memberId, member.id))
+          .orderBy(asc(sql`lower(${userGroups.name})`))
+      : null,
     otherTenantCount(db, member.userId, member.tenantId),
     // Only an active tenant admin can be the last one.
     isActiveTenantAdmin

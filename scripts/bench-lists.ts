@@ -1,7 +1,8 @@
 // `npm run bench:lists`: seeds one tenant with 100,000 members in 2,000 orgs (10 levels deep) in its
 // own database `tenantry_bench` (re-created on every run), then measures the server-side time of the
 // member lists and of the authorization check. Prints a p50/p95 table; the last line is one JSON
-// object {"list_p95_ms", "search_p95_ms", "subtree_p95_ms", "authz_p95_ms"}.
+// object {"list_p95_ms", "search_p95_ms", "subtree_p95_ms", "authz_p95_ms", "group_p95_ms"}.
+// Two user groups (5,000 and 50 members) measure a group's member list and its member picker.
 //
 // Uses DATABASE_URL's server when set, else the project-local PostgreSQL (started if needed).
 // Env: BENCH_ITERATIONS (default 200), BENCH_MEMBERS (default 100000), BENCH_ORGS (default 2000).
@@ -9,17 +10,19 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { closeDb, createDb, type Database } from '@/db/client';
-import { migrateDatabase } from '@/db/migrate';
 import { loadActor, type Actor } from '@/lib/actor';
 import { adminScope, authorize, type AdminScope } from '@/lib/authz';
 import { ForbiddenError, NotFoundError } from '@/lib/errors';
 import { listMembers, MEMBER_SORTS, type MemberListQuery } from '@/lib/member-list';
+import { baseUrl, log, recreateDatabase, stat, type Stat } from './lib/bench-db';
 
 const BENCH_DB = 'tenantry_bench';
 const TENANT_ID = '00000000-0000-4000-8000-000000000001';
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const ORGS = Number(process.env.BENCH_ORGS ?? 2_000);
+const BIG_GROUP = '00000000-0000-4000-8000-000000000101';
+const SMALL_GROUP = '00000000-0000-4000-8000-000000000102';
 
 // Realistic names: 60 % English, 40 % Japanese (kanji with the romaji used for the email).
 const EN_FIRST = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth', 'David', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Christopher', 'Nancy', 'Daniel', 'Lisa', 'Matthew', 'Betty', 'Anthony', 'Margaret', 'Mark', 'Sandra', 'Donald', 'Ashley', 'Steven', 'Kimberly', 'Paul', 'Emily', 'Andrew', 'Donna', 'Joshua', 'Michelle', 'Kenneth', 'Carol', 'Kevin', 'Amanda', 'Brian', 'Melissa', 'George', 'Deborah', 'Timothy', 'Stephanie', 'Ronald', 'Rebecca', 'Edward', 'Sharon', 'Jason', 'Laura', 'Jeffrey', 'Cynthia', 'Ryan', 'Kathleen', 'Jacob', 'Amy', 'Gary', 'Angela', 'Nicholas', 'Shirley', 'Eric', 'Anna', 'Jonathan', 'Brenda', 'Stephen', 'Pamela', 'Larry', 'Emma', 'Justin', 'Nicole', 'Scott', 'Helen', 'Brandon', 'Samantha', 'Benjamin', 'Katherine', 'Samuel', 'Christine', 'Gregory', 'Debra', 'Alexander', 'Rachel', 'Frank', 'Carolyn', 'Patrick', 'Janet', 'Raymond', 'Catherine', 'Jack', 'Maria', 'Dennis', 'Heather', 'Jerry', 'Diane', 'Tyler', 'Ruth', 'Aaron', 'Julie', 'Priya', 'Ravi', 'Arjun', 'Ananya', 'Wei', 'Mei', 'Olivia', 'Noah', 'Liam', 'Sofia', 'Lucas', 'Chloe', 'Mateo', 'Zoe', 'Hugo', 'Ines', 'Lars', 'Ingrid', 'Pierre', 'Amelie'];
@@ -28,29 +31,6 @@ const JA_FIRST = [['太郎', 'taro'], ['花子', 'hanako'], ['翔', 'sho'], ['�
 const JA_LAST = [['佐藤', 'sato'], ['鈴木', 'suzuki'], ['高橋', 'takahashi'], ['田中', 'tanaka'], ['伊藤', 'ito'], ['渡辺', 'watanabe'], ['山本', 'yamamoto'], ['中村', 'nakamura'], ['小林', 'kobayashi'], ['加藤', 'kato'], ['吉田', 'yoshida'], ['山田', 'yamada'], ['佐々木', 'sasaki'], ['山口', 'yamaguchi'], ['松本', 'matsumoto'], ['井上', 'inoue'], ['木村', 'kimura'], ['林', 'hayashi'], ['斎藤', 'saito'], ['清水', 'shimizu'], ['山崎', 'yamazaki'], ['森', 'mori'], ['池田', 'ikeda'], ['橋本', 'hashimoto'], ['阿部', 'abe'], ['石川', 'ishikawa'], ['山下', 'yamashita'], ['中島', 'nakajima'], ['前田', 'maeda'], ['藤田', 'fujita'], ['小川', 'ogawa'], ['後藤', 'goto'], ['岡田', 'okada'], ['長谷川', 'hasegawa'], ['村上', 'murakami'], ['近藤', 'kondo'], ['石井', 'ishii'], ['坂本', 'sakamoto'], ['遠藤', 'endo'], ['青木', 'aoki'], ['藤井', 'fujii'], ['西村', 'nishimura'], ['福田', 'fukuda'], ['太田', 'ota'], ['三浦', 'miura'], ['藤原', 'fujiwara'], ['岡本', 'okamoto'], ['松田', 'matsuda'], ['中川', 'nakagawa'], ['中野', 'nakano'], ['原田', 'harada'], ['小野', 'ono'], ['田村', 'tamura'], ['竹内', 'takeuchi'], ['金子', 'kaneko'], ['和田', 'wada'], ['中山', 'nakayama'], ['石田', 'ishida'], ['上田', 'ueda'], ['森田', 'morita']];
 const ORG_WORDS = ['Sales', 'HR', 'Engineering', 'Finance', 'Support', 'Marketing', 'Legal', 'Operations', '営業', '人事', '開発', '経理'];
 
-const withDatabase = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
-const log = (msg: string) => console.log(`bench: ${msg}`);
-
-async function baseUrl(): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  // services.mjs is plain JS (no types); a computed specifier keeps the type checker out of it.
-  const servicesModule = './services.mjs';
-  const { ensureServices } = (await import(servicesModule)) as { ensureServices: () => Promise<{ DATABASE_URL: string }> };
-  return (await ensureServices()).DATABASE_URL;
-}
-
-async function recreateDatabase(url: string): Promise<string> {
-  const admin = postgres(withDatabase(url, 'postgres'), { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${BENCH_DB}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const benchUrl = withDatabase(url, BENCH_DB);
-  await migrateDatabase(benchUrl);
-  return benchUrl;
-}
 
 /** Set-based seed: a handful of INSERT … SELECT statements, no row-by-row round trips. */
 async function seed(url: string): Promise<void> {
@@ -120,6 +100,14 @@ async function seed(url: string): Promise<void> {
         ) m
         join bench_orgs o on o.n = m.n
         on conflict do nothing`;
+      // Two user groups: 5 % of the members, and 50 of them.
+      await tx`
+        insert into user_groups (id, tenant_id, name) values (${BIG_GROUP}, ${TENANT_ID}, 'Everyone in sales'), (${SMALL_GROUP}, ${TENANT_ID}, 'Auditors')`;
+      await tx`
+        insert into group_members (tenant_id, group_id, member_id)
+        select ${TENANT_ID}::uuid, ${BIG_GROUP}::uuid, member_id from bench_people where i % 20 = 7
+        union all
+        select ${TENANT_ID}::uuid, ${SMALL_GROUP}::uuid, member_id from bench_people where i % 2000 = 11`;
     });
   } finally {
     await sql.end({ timeout: 5 });
@@ -156,19 +144,7 @@ async function createActors(db: Database) {
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
-interface Stat {
-  name: string;
-  p50: number;
-  p95: number;
-  max: number;
-  n: number;
-}
-
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** Runs `fn` (with varied inputs) after a warm-up; server-side time only (no rendering). */
 async function measure(name: string, fn: (i: number) => Promise<unknown>, iterations = ITERATIONS): Promise<Stat> {
@@ -179,8 +155,7 @@ async function measure(name: string, fn: (i: number) => Promise<unknown>, iterat
     await fn(i);
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return { name, p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1)!, n: times.length };
+  return stat(name, times);
 }
 
 /**
@@ -211,7 +186,7 @@ function searchInputs(): string[] {
 
 async function main() {
   const t0 = performance.now();
-  const url = await recreateDatabase(await baseUrl());
+  const url = await recreateDatabase(await baseUrl(), BENCH_DB);
   log(`database ${BENCH_DB} migrated; seeding ${MEMBERS.toLocaleString()} members in ${ORGS.toLocaleString()} orgs...`);
   await seed(url);
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
@@ -225,7 +200,7 @@ async function main() {
     const actors = await createActors(db);
     // As autovacuum would leave it: statistics fresh, pages all-visible (index-only scans work).
     // A first pass right after the bulk load may leave pages not all-visible here: repeat (at most 3 times).
-    const tables = ['users', 'tenant_members', 'org_memberships', 'organizations'];
+    const tables = ['users', 'tenant_members', 'org_memberships', 'organizations', 'user_groups', 'group_members'];
     let visible: { relname: string; pct: number }[] = [];
     for (let pass = 0; pass < 3 && !(visible.length > 0 && visible.every((v) => v.pct >= 99)); pass++) {
       await db.$client.unsafe(`vacuum (freeze, analyze) ${tables.join(', ')}`);
@@ -267,6 +242,18 @@ async function main() {
     stats.push(await measure('subtree: org admin (small) pages 1–2', (i) => listMembers(db, scopes.smallOrgAdmin, { ...sorts(i), page: 1 + (i % 2) })));
     stats.push(await measure('subtree: orgId + sub-orgs', (i) => listMembers(db, scopes.tenantAdmin, { ...sorts(i), orgId: pick(orgIds), includeSubOrgs: true })));
     stats.push(await measure('subtree: orgId only', (i) => listMembers(db, scopes.tenantAdmin, { ...sorts(i), orgId: pick(orgIds) })));
+    // A group's page (its members) and its member picker (everyone else): first pages, next/previous, searches.
+    const groupOf = (i: number, member: boolean) => ({ id: i % 2 === 0 ? BIG_GROUP : SMALL_GROUP, member });
+    const inBigGroup = (await listMembers(db, scopes.tenantAdmin, { group: { id: BIG_GROUP, member: true }, pageSize: 200, page: 2 })).rows.map((r) => r.memberId);
+    const groupCursor = (i: number, member: boolean): MemberListQuery['cursor'] => ({
+      direction: Math.random() < 0.5 ? 'after' : 'before',
+      memberId: member && i % 2 === 0 ? pick(inBigGroup) : pick(memberIds),
+    });
+    stats.push(await measure('group: members, pages 1–3', (i) => listMembers(db, scopes.tenantAdmin, { ...sorts(i), group: groupOf(i, true), page: 1 + (i % 3) })));
+    stats.push(await measure('group: members, next/prev', (i) => listMembers(db, scopes.tenantAdmin, { ...sorts(i), group: groupOf(i, true), page: 3, cursor: groupCursor(i, true) })));
+    stats.push(await measure('group: picker (not in), page 1–3', (i) => listMembers(db, scopes.tenantAdmin, { ...sorts(i), group: groupOf(i, false), page: 1 + (i % 3) })));
+    stats.push(await measure('group: picker next/prev anywhere', (i) => listMembers(db, scopes.tenantAdmin, { ...sorts(i), group: groupOf(i, false), page: 1 + Math.floor(Math.random() * lastPage), cursor: groupCursor(i, false) })));
+    stats.push(await measure('group: search in / not in', (i) => listMembers(db, scopes.tenantAdmin, { q: inputs[i % inputs.length], ...sorts(i), group: groupOf(i >> 1, i % 2 === 0) })));
     stats.push(
       await measure('authz: member.edit by org admin', async () => {
         try {
@@ -290,7 +277,7 @@ async function main() {
     for (const s of [...stats, ...info]) console.log(`${s.name.padEnd(36)} ${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)} ${s.max.toFixed(1).padStart(8)}   ${s.n}`);
     console.log(`\n(${os.cpus().length} CPUs, load average ${load} at the end: other work on this machine inflates these figures)`);
     const round = (n: number) => Math.round(n * 10) / 10;
-    console.log(JSON.stringify({ list_p95_ms: round(p95('list')), search_p95_ms: round(p95('search')), subtree_p95_ms: round(p95('subtree')), authz_p95_ms: round(p95('authz')) }));
+    console.log(JSON.stringify({ list_p95_ms: round(p95('list')), search_p95_ms: round(p95('search')), subtree_p95_ms: round(p95('subtree')), authz_p95_ms: round(p95('authz')), group_p95_ms: round(p95('group')) }));
   } finally {
     await closeDb(db);
   }

@@ -1,13 +1,13 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
+import Link from 'next/link';
 import { getFormatter, getTranslations } from 'next-intl/server';
+import { orNotFound } from '@/app/_lib/not-found';
 import { requireActor } from '@/app/_lib/session';
 import { AppShell } from '@/components/shell/app-shell';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
-import { can } from '@/lib/authz';
 import { listTenantsWithCounts } from '@/lib/tenants';
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -16,9 +16,8 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function OperatorPage() {
   const actor = await requireActor();
-  const db = getDb();
-  if (!(await can(db, actor, 'tenant.list', { type: 'platform' }))) notFound();
-  const [t, format, rows] = await Promise.all([getTranslations(), getFormatter(), listTenantsWithCounts(db)]);
+  // Anyone but the platform operator gets the 404 page.
+  const [t, format, rows] = await Promise.all([getTranslations(), getFormatter(), orNotFound(listTenantsWithCounts(getDb(), actor))]);
   return (
     <AppShell actor={actor} current="/operator">
       <PageHeader title={t('operator.title')} />
@@ -39,7 +38,11 @@ export default async function OperatorPage() {
             <tbody className="divide-y divide-slate-100">
               {rows.map((row) => (
                 <tr key={row.id}>
-                  <Td className="font-medium text-slate-900">{row.name}</Td>
+                  <Td>
+                    <Link href={`/operator/tenants/${row.id}`} className="font-medium text-brand-700 hover:underline">
+                      {row.name}
+                    </Link>
+                  </Td>
                   <Td className="font-mono text-xs">{row.slug}</Td>
                   <Td className="text-right tabular-nums">{row.orgs.toLocaleString()}</Td>
                   <Td className="text-right tabular-nums">{row.members.toLocaleString()}</Td>

@@ -7,9 +7,13 @@ import { Alert } from '@/components/ui/alert';
 
 const FormStateContext = createContext<FormState>({ status: 'idle' });
 
-/** The last result of the enclosing ActionForm (fields read their errors and echoed values from it). */
-export function useFormResult(): FormState {
-  return useContext(FormStateContext);
+/**
+ * The last result of the enclosing ActionForm (fields read their errors and echoed values from it).
+ * `D` names the `data` the form's action returns on success (`ActionResult<D>`), e.g.
+ * `useFormResult<{ secret: string }>()`; the context cannot check it, so name the action's own.
+ */
+export function useFormResult<D = unknown>(): FormState<D> {
+  return useContext(FormStateContext) as FormState<D>;
 }
 
 /** The error for a field of the enclosing form, if any. */

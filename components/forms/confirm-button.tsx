@@ -5,7 +5,10 @@ import { Button } from '@/components/ui/button';
 
 /**
  * A submit button that asks first, in a modal dialog (destructive actions). The dialog lives
- * inside the form, so "confirm" submits it like any other button.
+ * inside the form, so "confirm" submits it like any other button. `variant` styles the button that
+ * opens the dialog; the confirm button is red after a red one, else primary, unless
+ * `confirmVariant` says otherwise (a quiet button in a table row that still confirms a deletion:
+ * `variant="secondary" confirmVariant="danger"`).
  */
 export function ConfirmButton({
   children,
@@ -14,6 +17,7 @@ export function ConfirmButton({
   confirmLabel,
   cancelLabel,
   variant = 'danger',
+  confirmVariant = variant === 'danger' ? 'danger' : 'primary',
 }: {
   children: ReactNode;
   title: string;
@@ -21,6 +25,7 @@ export function ConfirmButton({
   confirmLabel: string;
   cancelLabel: string;
   variant?: 'danger' | 'secondary' | 'primary';
+  confirmVariant?: 'danger' | 'primary';
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   return (
@@ -40,7 +45,7 @@ export function ConfirmButton({
             <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>
               {cancelLabel}
             </Button>
-            <Button type="submit" variant={variant === 'danger' ? 'danger' : 'primary'} onClick={() => dialog.current?.close()}>
+            <Button type="submit" variant={confirmVariant} onClick={() => dialog.current?.close()}>
               {confirmLabel}
             </Button>
           </div>

@@ -14,16 +14,23 @@ export function buildNav(actor: Actor, role: RoleKey, t: T, current: string): Na
   if (actor.tenant) {
     const base = `/t/${actor.tenant.slug}`;
     items.push({ href: base, label: t('nav.dashboard') });
-    if (role === 'tenantAdmin' || role === 'orgAdmin') {
-      items.push(
-        { href: `${base}/orgs`, label: t('nav.organizations') },
-        { href: `${base}/users`, label: t('nav.users') },
-        { href: `${base}/invitations`, label: t('nav.invitations') },
-        { href: `${base}/audit`, label: t('nav.audit') },
-      );
-    }
+    const admin = role === 'tenantAdmin' || role === 'orgAdmin';
+    // Groups, contracts and API tokens are tenant-wide: tenant administrators only (SPEC §2).
+    const tenantAdmin = role === 'tenantAdmin';
+    const entries: [boolean, string, string][] = [
+      [admin, 'orgs', 'nav.organizations'],
+      [admin, 'users', 'nav.users'],
+      [tenantAdmin, 'groups', 'nav.groups'],
+      [admin, 'invitations', 'nav.invitations'],
+      [tenantAdmin, 'contracts', 'nav.contracts'],
+      [tenantAdmin, 'api-tokens', 'nav.apiTokens'],
+      [admin, 'audit', 'nav.audit'],
+    ];
+    for (const [shown, path, label] of entries) if (shown) items.push({ href: `${base}/${path}`, label: t(label) });
   }
-  if (actor.isPlatformOperator) items.push({ href: '/operator', label: t('nav.operator') });
+  if (actor.isPlatformOperator) {
+    items.push({ href: '/operator', label: t('nav.operator') }, { href: '/operator/services', label: t('nav.services') });
+  }
   if (usesOutbox()) items.push({ href: '/dev/mailbox', label: t('nav.mailbox') });
   const active = items
     .filter((item) => current === item.href || current.startsWith(`${item.href}/`))

@@ -11,6 +11,7 @@ import { Table, Td, Th } from '@/components/ui/table';
 import type { MemberStatus } from '@/db/schema';
 import type { InvitationStateInfo } from '@/lib/invitations';
 import type { MemberProfile } from '@/lib/users';
+import { serviceName } from '@/lib/catalog';
 
 /*
  * The sections of a user's page. Each shows only the controls the actor may use (the profile's
@@ -283,7 +284,7 @@ export async function ServicesSection({ profile, actions, tenant, name }: Sectio
   const t = await getTranslations('userPage.services');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const label = (s: MemberProfile['services'][number]) => (locale === 'ja' && s.nameJa ? s.nameJa : s.name);
+  const label = (s: MemberProfile['services'][number]) => serviceName(s, locale);
   return (
     <Card title={t('title')} description={t('description')}>
       {profile.services.length === 0 ? (
@@ -304,25 +305,6 @@ export async function ServicesSection({ profile, actions, tenant, name }: Sectio
             <li key={s.id} className="flex items-center justify-between gap-3">
               <span className="text-slate-800">{label(s)}</span>
               {s.hasAccess ? <Badge tone="green">{t('on')}</Badge> : <Badge>{t('off')}</Badge>}
-            </li>
-          ))}
-        </ul>
-      )}
-    </Card>
-  );
-}
-
-export async function GroupsSection({ profile }: { profile: MemberProfile }) {
-  const t = await getTranslations('userPage.groups');
-  return (
-    <Card title={t('title')} description={t('description')}>
-      {profile.groups.length === 0 ? (
-        <p className="text-sm text-slate-500">{t('none')}</p>
-      ) : (
-        <ul className="flex flex-wrap gap-1.5">
-          {profile.groups.map((g) => (
-            <li key={g.id}>
-              <Badge>{g.name}</Badge>
             </li>
           ))}
         </ul>

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { ColumnKey, Entity } from '@/lib/import/columns';
 import { bytea, createdAt, id, updatedAt } from './columns';
 import { tenants, users } from './identity';
 
@@ -19,6 +20,8 @@ export const ROW_OUTCOMES = ['created', 'updated', 'unchanged', 'deleted', 'not_
 export type ImportOperation = (typeof IMPORT_OPERATIONS)[number];
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 export type RowOutcome = (typeof ROW_OUTCOMES)[number];
+
+export type ImportHeaders = Partial<Record<Entity, { labels: string[]; columns: (ColumnKey | null)[] }>>;
 
 /** One uploaded file and its lifecycle. The file itself is kept here, not on local disk. */
 export const imports = pgTable(
@@ -40,6 +43,20 @@ export const imports = pgTable(
     /** Counts per outcome, e.g. {"created": 10, "error": 2}. */
     counts: jsonb('counts').$type<Partial<Record<RowOutcome, number>>>().notNull().default({}),
     errorMessage: text('error_message'),
+    /** A file-level refusal, translated when shown: `imports.fileErrors.<key>` with its params. */
+    errorKey: text('error_key'),
+    errorParams: jsonb('error_params').$type<Record<string, string | number>>(),
+    /** Each sheet's header row as uploaded and the column each cell maps to (null: an extra column, ignored). */
+    headers: jsonb('headers').$type<ImportHeaders>().notNull().default({}),
+    /** Counts per planned outcome (the preview); `counts` holds the applied ones. */
+    plannedCounts: jsonb('planned_counts').$type<Partial<Record<RowOutcome, number>>>().notNull().default({}),
+    /** `web` (the import screens) or `api` (POST /api/v1/imports). */
+    source: text('source', { enum: ['web', 'api'] }).notNull().default('web'),
+    /** Apply as soon as the plan is ready (the API's `apply=auto`). */
+    autoApply: boolean('auto_apply').notNull().default(false),
+    applyRequestedAt: timestamp('apply_requested_at', { withTimezone: true }),
+    /** When the "import finished" email was queued, so it goes once. */
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -69,7 +86,10 @@ export const importRows = pgTable(
     rowNumber: integer('row_number').notNull(),
     /** Apply order computed by the planner (parents before children, etc.). */
     seq: integer('seq').notNull(),
-    values: jsonb('values').$type<Record<string, string>>().notNull(),
+    /** The row's cells as uploaded, in sheet column order (extra columns included): the results workbook repeats them. */
+    cells: text('cells').array().notNull().default(sql`'{}'::text[]`),
+    /** The recognised columns' values, normalised (half-width, trimmed), by column key. */
+    values: jsonb('values').$type<Partial<Record<ColumnKey, string>>>().notNull(),
     plannedOutcome: text('planned_outcome', { enum: ROW_OUTCOMES }),
     changes: jsonb('changes').$type<Record<string, { from: unknown; to: unknown }>>(),
     outcome: text('outcome', { enum: ROW_OUTCOMES }),

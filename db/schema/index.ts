@@ -4,6 +4,7 @@ export * from './orgs';
 export * from './services';
 export * from './groups';
 export * from './tokens';
+export * from './api-tokens';
 export * from './imports';
 export * from './audit';
 export * from './email';

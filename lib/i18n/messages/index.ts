@@ -1,7 +1,21 @@
 import type { Locale } from '../config';
+import accessEn from './access.en.json';
+import accessJa from './access.ja.json';
+import apiTokensEn from './api-tokens.en.json';
+import apiTokensJa from './api-tokens.ja.json';
 import auditEn from './audit.en.json';
 import auditJa from './audit.ja.json';
+import catalogEn from './catalog.en.json';
+import catalogJa from './catalog.ja.json';
 import en from './en.json';
+import groupsEn from './groups.en.json';
+import groupsJa from './groups.ja.json';
+import importFileEn from './import-file.en.json';
+import importFileJa from './import-file.ja.json';
+import importRowsEn from './import-rows.en.json';
+import importRowsJa from './import-rows.ja.json';
+import importTemplateEn from './import-template.en.json';
+import importTemplateJa from './import-template.ja.json';
 import invitationsEn from './invitations.en.json';
 import invitationsJa from './invitations.ja.json';
 import ja from './ja.json';
@@ -9,6 +23,8 @@ import memberListEn from './member-list.en.json';
 import memberListJa from './member-list.ja.json';
 import orgsEn from './orgs.en.json';
 import orgsJa from './orgs.ja.json';
+import permissionsEn from './permissions.en.json';
+import permissionsJa from './permissions.ja.json';
 import usersEn from './users.en.json';
 import usersJa from './users.ja.json';
 
@@ -31,6 +47,6 @@ function buildCatalogue(parts: Messages[]): Messages {
 }
 
 export const catalogues: Record<Locale, Messages> = {
-  en: buildCatalogue([en, orgsEn, usersEn, invitationsEn, auditEn, memberListEn]),
-  ja: buildCatalogue([ja, orgsJa, usersJa, invitationsJa, auditJa, memberListJa]),
+  en: buildCatalogue([en, orgsEn, usersEn, invitationsEn, auditEn, memberListEn, groupsEn, catalogEn, accessEn, apiTokensEn, permissionsEn, importTemplateEn, importRowsEn, importFileEn]),
+  ja: buildCatalogue([ja, orgsJa, usersJa, invitationsJa, auditJa, memberListJa, groupsJa, catalogJa, accessJa, apiTokensJa, permissionsJa, importTemplateJa, importRowsJa, importFileJa]),
 };

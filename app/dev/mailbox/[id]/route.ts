@@ -2,6 +2,7 @@ import { getDb } from '@/db/client';
 import { usesOutbox } from '@/lib/env';
 import { getMailboxMessage, mailboxReaderOf } from '@/lib/email/mailbox';
 import { getActor } from '@/app/_lib/session';
+import { notFoundResponse } from '@/app/_lib/responses';
 
 export const dynamic = 'force-dynamic';
 
@@ -20,18 +21,14 @@ const CSP = [
   'sandbox allow-popups allow-popups-to-escape-sandbox',
 ].join('; ');
 
-function notFound(): Response {
-  return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-}
-
 /** GET /dev/mailbox/:id — the stored HTML of one outbox message. */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const actor = usesOutbox() ? await getActor() : null;
-  if (!actor) return notFound();
+  if (!actor) return notFoundResponse();
   const { id } = await params;
   const db = getDb();
   const message = await getMailboxMessage(db, await mailboxReaderOf(db, actor), id);
-  if (!message?.html) return notFound();
+  if (!message?.html) return notFoundResponse();
   return new Response(message.html, {
     headers: {
       'content-type': 'text/html; charset=utf-8',

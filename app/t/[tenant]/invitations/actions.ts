@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { tenantAction, type Translator } from '@/app/_lib/action';
 import { deliverQueuedEmails } from '@/lib/email/send';
 import { DomainError } from '@/lib/errors';
-import { resendInvitation, resendInvitations, revokeInvitation, revokeInvitations } from '@/lib/invitations';
+import { resendInvitations, revokeInvitations } from '@/lib/invitations';
 import { zId, zList } from '@/lib/validation';
 
 /** After commit: hand the saved emails to the worker (if Redis is down its sweep sends them later). */
@@ -40,21 +40,4 @@ export const bulkInvitationsAction = tenantAction(zBulk, async ({ actor, db, inp
   const result = await revokeInvitations(db, actor, input.memberIds);
   revalidateTenant(actor.tenant?.slug);
   return { message: summary(t, 'revoked', result.revoked, result.skipped) };
-});
-
-const zOne = z.object({ memberId: zId });
-
-/** Resends one member's invitation (for the user page: `<ActionForm action={resendInvitationAction} tenant hidden={{ memberId }}>`). */
-export const resendInvitationAction = tenantAction(zOne, async ({ actor, db, input, t }) => {
-  const { emailMessageId } = await resendInvitation(db, actor, input.memberId);
-  await deliver([emailMessageId]);
-  revalidateTenant(actor.tenant?.slug);
-  return { message: t('invitations.resent', { count: 1 }) };
-});
-
-/** Revokes one member's open invitation (for the user page). */
-export const revokeInvitationAction = tenantAction(zOne, async ({ actor, db, input, t }) => {
-  await revokeInvitation(db, actor, input.memberId);
-  revalidateTenant(actor.tenant?.slug);
-  return { message: t('invitations.revoked', { count: 1 }) };
 });

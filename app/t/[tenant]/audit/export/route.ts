@@ -5,15 +5,12 @@ import { getDb } from '@/db/client';
 import { streamAuditEvents, type AuditEventRow } from '@/lib/audit-log';
 import { CSV_BOM, csvRow } from '@/lib/csv';
 import { auditFiltersOf, isoInTimeZone, parseAuditQuery } from '../query';
+import { attachment, notFoundResponse } from '@/app/_lib/responses';
 
 export const dynamic = 'force-dynamic';
 
 /** Rows read per query: the export holds one batch in memory whatever the log's size. */
 const BATCH_SIZE = 1000;
-
-function notFound(): Response {
-  return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-}
 
 function json(value: unknown): string {
   return value === null || value === undefined ? '' : JSON.stringify(value);
@@ -28,9 +25,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ tena
   const { tenant: slug } = await params;
   const actor = await getActor(slug);
   const tenant = actor?.tenant;
-  if (!actor || !tenant) return notFound();
+  if (!actor || !tenant) return notFoundResponse();
   const db = getDb();
-  if (!(await canInTenant(actor, 'audit.view'))) return notFound();
+  if (!(await canInTenant(actor, 'audit.view'))) return notFoundResponse();
   const scope = await getAdminScope(actor);
 
   const [t, labels, timeZone] = await Promise.all([getTranslations('audit.csv'), getAuditLabels(), getTimeZone()]);
@@ -85,7 +82,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ tena
   return new Response(body, {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`,
+      'content-disposition': attachment(filename),
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     },

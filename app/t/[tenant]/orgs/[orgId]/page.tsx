@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getFormatter, getTranslations } from 'next-intl/server';
-import { cache, type ReactNode } from 'react';
+import { cache } from 'react';
 import { orNotFound } from '@/app/_lib/not-found';
 import { getAdminScope, requireActor } from '@/app/_lib/session';
 import { AuditHistory } from '@/components/audit/audit-history';
@@ -13,6 +13,7 @@ import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { Button, ButtonLink } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { Detail, Details } from '@/components/ui/details';
 import { PageHeader } from '@/components/ui/page-header';
 import { Table, Td, Th } from '@/components/ui/table';
 import { getDb } from '@/db/client';
@@ -94,7 +95,7 @@ export default async function OrgPage({ params, searchParams }: Props) {
       <div className={isTenantAdmin ? 'grid gap-6 lg:grid-cols-3' : ''}>
         <div className={isTenantAdmin ? 'space-y-6 lg:col-span-2' : 'space-y-6'}>
           <Card title={t('details.title')}>
-            <dl className="grid grid-cols-1 gap-x-6 gap-y-4 text-sm sm:grid-cols-2">
+            <Details>
               <Detail label={t('details.name')}>{org.name}</Detail>
               <Detail label={t('details.path')}>
                 <code className="break-all rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-800">{org.namePath}</code>
@@ -119,7 +120,7 @@ export default async function OrgPage({ params, searchParams }: Props) {
               <Detail label={t('details.members')}>{format.number(org.memberCount)}</Detail>
               <Detail label={t('details.created')}>{format.dateTime(org.createdAt, { dateStyle: 'medium', timeStyle: 'short' })}</Detail>
               <Detail label={t('details.updated')}>{format.dateTime(org.updatedAt, { dateStyle: 'medium', timeStyle: 'short' })}</Detail>
-            </dl>
+            </Details>
           </Card>
 
           <Card title={t('children.title')} description={t('subOrgs', { count: children.length })}>
@@ -224,14 +225,5 @@ export default async function OrgPage({ params, searchParams }: Props) {
         )}
       </div>
     </AppShell>
-  );
-}
-
-function Detail({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd className="mt-1 text-slate-900">{children}</dd>
-    </div>
   );
 }

@@ -2,8 +2,10 @@ import type { Metadata } from 'next';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { cache } from 'react';
 import { orNotFound } from '@/app/_lib/not-found';
-import { getAdminScope, requireActor } from '@/app/_lib/session';
+import { canInTenant, getAdminScope, requireActor } from '@/app/_lib/session';
+import { EffectiveAccessCard } from '@/components/access/effective-access-card';
 import { AuditHistory } from '@/components/audit/audit-history';
+import { MemberGroupsCard } from '@/components/groups/member-groups-card';
 import { ActionForm } from '@/components/forms/action-form';
 import { SubmitButton } from '@/components/forms/fields';
 import { AppShell } from '@/components/shell/app-shell';
@@ -11,7 +13,6 @@ import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import {
-  GroupsSection,
   InvitationSection,
   type MemberPageActions,
   MemberStatusBadge,
@@ -63,13 +64,15 @@ export default async function UserPage({ params, searchParams }: Params) {
   const { actor, profile } = await load(slug, memberId);
   const tenant = actor.tenant!;
   const db = getDb();
-  const [t, tu, locale, format, invitation, scope] = await Promise.all([
+  const [t, tu, locale, format, invitation, scope, managesGroups] = await Promise.all([
     getTranslations('userPage'),
     getTranslations('users'),
     getLocale(),
     getFormatter(),
     invitationStateOf(db, profile.memberId),
     getAdminScope(actor),
+    // Groups and contracts are tenant-wide metadata: tenant administrators only (SPEC §2).
+    canInTenant(actor, 'groups.manage'),
   ]);
   const name = formatPersonName(profile.user, locale);
   const hasName = Boolean(profile.user.firstName || profile.user.lastName);
@@ -125,13 +128,14 @@ export default async function UserPage({ params, searchParams }: Params) {
         <div className="space-y-6 lg:col-span-2">
           <OrganizationsSection {...sections} scoped={scope.kind !== 'tenant'} />
           <ServicesSection {...sections} />
+          {managesGroups && <EffectiveAccessCard actor={actor} memberId={profile.memberId} />}
           <ProfileSection {...sections} />
         </div>
         <div className="space-y-6">
           <StatusSection {...sections} />
           <TenantAdminSection {...sections} />
           <InvitationSection {...sections} invitation={invitation} />
-          <GroupsSection profile={profile} />
+          <MemberGroupsCard actor={actor} profile={profile} canManage={managesGroups} />
         </div>
       </div>
 

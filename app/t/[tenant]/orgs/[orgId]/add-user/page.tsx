@@ -12,6 +12,7 @@ import { AddUserForm } from '@/components/users/add-user-form';
 import { getDb } from '@/db/client';
 import { authorize } from '@/lib/authz';
 import { listServiceOptions } from '@/lib/users';
+import { serviceName } from '@/lib/catalog';
 import { addUserAction, lookupMemberAction } from './actions';
 
 type Params = { params: Promise<{ tenant: string; orgId: string }> };
@@ -63,7 +64,7 @@ export default async function AddUserPage({ params }: Params) {
             tenant={tenant.slug}
             tenantName={tenant.name}
             orgId={org.id}
-            services={services.map((s) => ({ value: s.key, label: locale === 'ja' && s.nameJa ? s.nameJa : s.name }))}
+            services={services.map((s) => ({ value: s.key, label: serviceName(s, locale) }))}
             lastNameFirst={locale === 'ja'}
             cancelHref={orgHref}
           />
