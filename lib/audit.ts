@@ -76,5 +76,9 @@ export const AUDIT_ACTIONS = [
   'contract.delete',
   'apiToken.create',
   'apiToken.revoke',
+  'import.upload',
+  'import.apply', // apply requested (the rows' own changes carry importId)
+  'import.cancel',
+  'import.discard',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

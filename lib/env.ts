@@ -11,6 +11,8 @@ const zEnv = z.object({
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3101),
   /** Prefix of BullMQ keys: lets parallel test files share one Redis without seeing each other. */
   QUEUE_PREFIX: z.string().default('tenantry'),
+  /** Rows per import apply transaction (lib/import/run.ts); smaller only to watch or test a long apply. */
+  IMPORT_BATCH_ROWS: z.coerce.number().int().min(1).max(50_000).default(5_000),
 });
 
 export type Env = z.infer<typeof zEnv>;

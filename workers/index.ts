@@ -5,7 +5,9 @@ import { env } from '@/lib/env';
 import { requeueQueuedEmails } from '@/lib/email/send';
 import { createTransportFromEnv, type EmailTransport } from '@/lib/email/transports';
 import { closeRedisConnection, closeRedisConnections, createRedisConnection, queuePrefix } from './connection';
+import { sweepImports } from '@/lib/import/run';
 import { emailHandlers } from './email';
+import { importHandlers } from './imports';
 import { startHealthServer, withTimeout, type HealthReport, type HealthServer, type QueueHealth } from './health';
 import { closeQueues, createProcessor, handleJob, QUEUE_NAMES, type JobHandler, type QueueName } from './jobs';
 
@@ -16,15 +18,27 @@ export interface WorkerContext {
   emailFrom: string;
   /** Aborted when the process is asked to stop: long jobs (imports) checkpoint and return early. */
   shutdownSignal: AbortSignal;
+  log: (line: string) => void;
 }
 
-/** Which queues this process serves, and with what. `import` joins when its processor exists. */
+/** Which queues this process serves, and with what. */
 const PROCESSORS: Partial<Record<QueueName, (ctx: WorkerContext) => JobHandler[]>> = {
   email: (ctx) => emailHandlers({ db: ctx.db, transport: ctx.transport, from: ctx.emailFrom }),
+  import: (ctx) => importHandlers({ db: ctx.db, shutdownSignal: ctx.shutdownSignal, log: ctx.log }),
   system: () => [handleJob('system.ping', async () => ({ pong: true, at: new Date().toISOString() }))],
 };
 
-const DEFAULT_CONCURRENCY: Record<QueueName, number> = { email: 5, import: 1, system: 1 };
+// Imports: two at once (different tenants; one tenant's line is serialised in lib/import/run.ts).
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { email: 5, import: 2, system: 1 };
+
+/**
+ * A job whose worker died (kill -9) is taken up again once its lock expires. Imports use short
+ * locks so a crashed apply resumes within seconds, and may stall many times: every run resumes
+ * where the last committed batch left off.
+ */
+const LOCK_OPTIONS: Partial<Record<QueueName, { lockDuration: number; stalledInterval: number; maxStalledCount: number }>> = {
+  import: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 100 },
+};
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -41,6 +55,8 @@ export interface StartWorkersOptions {
   healthPort?: number;
   /** Re-enqueue stuck `queued` emails this often (and once at start); omitted = never. */
   emailSweepIntervalMs?: number;
+  /** Ring imports with work ahead this often (and once at start), for jobs Redis lost; omitted = never. */
+  importSweepIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -64,6 +80,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     transport: options.transport ?? createTransportFromEnv(),
     emailFrom: options.emailFrom ?? env().EMAIL_FROM,
     shutdownSignal: shutdown.signal,
+    log,
   };
   const queueNames = (options.queues ?? QUEUE_NAMES.filter((name) => PROCESSORS[name])).filter((name) => {
     if (PROCESSORS[name]) return true;
@@ -116,6 +133,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       connection,
       prefix,
       concurrency: options.concurrency?.[name] ?? DEFAULT_CONCURRENCY[name],
+      ...LOCK_OPTIONS[name],
     });
     // Connection errors are logged once by the connection; without a listener they would crash.
     worker.on('error', () => {});
@@ -132,6 +150,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));
 
   let sweepTimer: NodeJS.Timeout | undefined;
+  let importSweepTimer: NodeJS.Timeout | undefined;
   if (options.emailSweepIntervalMs !== undefined && workers.has('email')) {
     const sweep = () =>
       requeueQueuedEmails(db)
@@ -140,6 +159,14 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     void sweep();
     sweepTimer = setInterval(sweep, options.emailSweepIntervalMs);
     sweepTimer.unref();
+  }
+
+  if (options.importSweepIntervalMs !== undefined && workers.has('import')) {
+    const sweep = () =>
+      sweepImports(db).catch((err: unknown) => log(`import sweep failed: ${err instanceof Error ? err.message : String(err)}`));
+    void sweep();
+    importSweepTimer = setInterval(sweep, options.importSweepIntervalMs);
+    importSweepTimer.unref();
   }
 
   const concurrency = queueNames.map((n) => `${n}×${options.concurrency?.[n] ?? DEFAULT_CONCURRENCY[n]}`).join(', ');
@@ -156,6 +183,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     close() {
       closing ??= (async () => {
         clearInterval(sweepTimer);
+        clearInterval(importSweepTimer);
         shutdown.abort();
         // worker.close() stops fetching and waits for the jobs in progress to finish.
         await Promise.allSettled([...workers.values()].map((worker) => worker.close()));
@@ -174,7 +202,7 @@ const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 async function main(): Promise<void> {
   const config = env();
-  const handle = await startWorkers({ healthPort: config.WORKER_HEALTH_PORT, emailSweepIntervalMs: 5 * 60_000 });
+  const handle = await startWorkers({ healthPort: config.WORKER_HEALTH_PORT, emailSweepIntervalMs: 5 * 60_000, importSweepIntervalMs: 30_000 });
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {

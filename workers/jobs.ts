@@ -17,6 +17,7 @@ export const MAX_EMAIL_BATCH = 100;
 
 const zEmailSendJob = z.object({ messageId: z.uuid() });
 const zEmailSendBatchJob = z.object({ messageIds: z.array(z.uuid()).min(1).max(MAX_EMAIL_BATCH) });
+const zImportJob = z.object({ importId: z.uuid() });
 const zSystemPingJob = z.object({
   /** Makes the ping's job id deterministic (health checks, tests); omit for a fresh job. */
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).optional(),
@@ -26,7 +27,8 @@ const schemas = {
   'email.send': zEmailSendJob,
   'email.send-batch': zEmailSendBatchJob,
   'system.ping': zSystemPingJob,
-  // 'import.plan' / 'import.apply' ({ importId }) go here, routed to the 'import' queue.
+  'import.plan': zImportJob,
+  'import.apply': zImportJob,
 };
 
 export type JobName = keyof typeof schemas;
@@ -52,6 +54,20 @@ const JOBS: { [N in JobName]: JobSpec<JobPayload<N>> } = {
     queue: 'email',
     schema: zEmailSendBatchJob,
     jobId: (p) => `email.send-batch-${digest([...p.messageIds].sort().join(','))}`,
+  },
+  // Imports: the database holds the state, the job only says "look at this import"; finished jobs
+  // are dropped at once so the sweep can ring again (a kept job id would swallow the re-add).
+  'import.plan': {
+    queue: 'import',
+    schema: zImportJob,
+    jobId: (p) => `import.plan-${p.importId}`,
+    options: { attempts: 3, removeOnComplete: true, removeOnFail: true },
+  },
+  'import.apply': {
+    queue: 'import',
+    schema: zImportJob,
+    jobId: (p) => `import.apply-${p.importId}`,
+    options: { attempts: 3, removeOnComplete: true, removeOnFail: true },
   },
   'system.ping': {
     queue: 'system',

@@ -30,6 +30,7 @@ export const IMPORT_FILE_ERROR_KEYS = [
   'wrongEncoding', // {}: a CSV neither UTF-8 nor Shift_JIS
   'csvAmbiguous', // {}: a CSV whose header names neither entity's columns
   'csvUnclosedQuote', // { row }
+  'noRows', // {}: header rows but not one data row
 ] as const;
 export type ImportFileErrorKey = (typeof IMPORT_FILE_ERROR_KEYS)[number];
 export type ImportFileErrorParams = Record<string, string | number>;

@@ -571,6 +571,7 @@ describe('importFile messages', () => {
     wrongEncoding: {},
     csvAmbiguous: {},
     csvUnclosedQuote: { row: 1234 },
+    noRows: {},
   };
 
   it('has every key in both languages, rendering with its params', () => {

@@ -1,6 +1,8 @@
 /*
- * Reads one import file with readImportFile, in its own process, and prints one JSON line:
- * `{"rows": n, "entities": {...}, "error": null, ...}` when read, `"error": "<key>"` when refused
+ * Takes one import file through what an upload and the planner do, in its own process, and prints
+ * one JSON line: `{"rows": n, "entities": {...}, "error": null, "planned": n, ...}` when the file
+ * is read (inspectImportFile, the upload's own check) and planned (planImport against a small
+ * tenant, as the import.plan job does after reading it again), `"error": "<key>"` when refused
  * with an ImportFileError, `{"crash": "..."}` (exit 1) for anything else. Then, for a workbook,
  * it also streams EVERY row of EVERY sheet through the sheet parser (`sheetRows`, `sheetErrors`),
  * since a file the import refuses early (no known sheet) would otherwise leave most of its XML
@@ -11,7 +13,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Operation } from '../columns';
+import { buildSnapshot, planActor } from '../../testing/import-plan-fixtures';
 import { ImportFileError } from '../errors';
+import { planImport, type ImportRowInput } from '../plan';
 import { readImportFile } from '../read';
 import { readDateStyles, readSharedStrings, readWorkbookInfo, sheetRows } from '../xlsx';
 import { looksLikeZip, ZipArchive } from '../zip';
@@ -54,16 +58,23 @@ async function main() {
   const started = performance.now();
   const input = readFileSync(file);
   const entities: Record<string, number> = {};
+  const rowInputs: ImportRowInput[] = [];
   let rows = 0;
   let error: string | null = null;
+  let planned: number | null = null;
   try {
     for await (const event of readImportFile(input, basename(file), op as Operation)) {
       if (event.type === 'sheet') entities[event.entity] ??= 0;
       else {
         rows++;
         entities[event.entity] = (entities[event.entity] ?? 0) + 1;
+        rowInputs.push({ entity: event.entity, rowNumber: event.rowNumber, values: event.values });
       }
     }
+    // The upload refuses a file without data rows (lib/imports inspectImportFile).
+    if (rows === 0) throw new ImportFileError('noRows');
+    const snapshot = buildSnapshot({ root: 'CA', orgs: ['CA__Sales'] });
+    planned = planImport({ snapshot, operation: op as Operation, rows: rowInputs, actor: planActor({ kind: 'tenant', tenantId: snapshot.tenantId }), scope: { kind: 'tenant', tenantId: snapshot.tenantId } }).rows.length;
   } catch (err) {
     if (!(err instanceof ImportFileError)) throw err;
     error = err.key;
@@ -71,7 +82,7 @@ async function main() {
   const raw = looksLikeZip(input) ? await allSheetRows(input) : null;
   const ms = Math.round(performance.now() - started);
   const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
-  process.stdout.write(`${JSON.stringify({ rows, entities, error, ...raw, ms, rssMb })}\n`);
+  process.stdout.write(`${JSON.stringify({ rows, entities, error, planned, ...raw, ms, rssMb })}\n`);
 }
 
 main().catch((err: unknown) => {

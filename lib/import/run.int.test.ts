@@ -1,0 +1,281 @@
+import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { auditEvents, emailMessages, importRows, imports, organizations, tenantMembers, users } from '@/db/schema';
+import { createTestDatabase, type TestDatabase } from '@/db/testing';
+import type { Actor } from '@/lib/actor';
+import { cancelImport, discardImport, loadImportProgress, requestApply, uploadImport } from '@/lib/imports';
+import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
+import { importCsv, importWorkbook, manyUsers } from '@/lib/testing/import-files';
+import { dbFingerprint } from '@/lib/testing/db-fingerprint';
+import { getQueue } from '@/workers/jobs';
+import { tearDownQueues } from '@/workers/testing';
+import { ImportFileError } from './errors';
+import { runApply, runPlan, sweepImports } from './run';
+
+// Own BullMQ key space: the lifecycle rings jobs, and this file looks at them.
+vi.hoisted(() => {
+  process.env.QUEUE_PREFIX = `test-import-run-${process.pid}-${Date.now()}`;
+});
+
+let tdb: TestDatabase;
+let db: TestDatabase['db'];
+let ca: TenantFixture;
+let other: TenantFixture;
+let admin: MemberFixture;
+let indiaAdmin: MemberFixture;
+let adminActor: Actor;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = tdb.db;
+  ca = await createTenantFixture(db, { slug: 'ca', orgPaths: ['CA__Sales'] });
+  other = await createTenantFixture(db, { slug: 'other', orgPaths: ['Other__Sales'] });
+  admin = await addMember(db, ca, { email: 'admin@ca.example', isTenantAdmin: true, orgs: [{ path: 'CA', isAdmin: true }] });
+  await addMember(db, other, { email: 'admin@other.example', isTenantAdmin: true, orgs: [{ path: 'Other', isAdmin: true }] });
+  adminActor = await actorFor(db, admin.userId, ca);
+});
+
+afterAll(async () => {
+  await tearDownQueues();
+  await tdb?.drop();
+});
+
+async function upload(actor: Actor, file: Buffer, options: { operation?: 'upsert' | 'delete'; fileName?: string; autoApply?: boolean } = {}) {
+  const { importId } = await uploadImport(db, actor, {
+    // The reader goes by the bytes and the name: a zip is a workbook, anything else a CSV.
+    fileName: options.fileName ?? (file.subarray(0, 2).toString() === 'PK' ? 'people.xlsx' : 'people.csv'),
+    content: file,
+    operation: options.operation ?? 'upsert',
+    locale: 'en',
+    autoApply: options.autoApply,
+  });
+  return importId;
+}
+
+async function importRow(id: string) {
+  const [row] = await db.select().from(imports).where(eq(imports.id, id));
+  return row!;
+}
+
+/** Everything but the import's own tables: what a preview must leave untouched. */
+async function fingerprintOutsideImports() {
+  const { imports: _i, import_rows: _r, ...rest } = await dbFingerprint(db);
+  return rest;
+}
+
+const tenantMemberCount = async (tenantId: string) =>
+  (await db.select({ n: count() }).from(tenantMembers).where(eq(tenantMembers.tenantId, tenantId)))[0]!.n;
+
+describe('upload', () => {
+  it('refuses a file that cannot be an import at once, storing nothing', async () => {
+    const before = await dbFingerprint(db);
+    await expect(upload(adminActor, Buffer.from('%PDF-1.4 not a spreadsheet'), { fileName: 'report.pdf' })).rejects.toBeInstanceOf(ImportFileError);
+    await expect(upload(adminActor, Buffer.from('Email Address,Organization\n'))).rejects.toMatchObject({ key: 'noRows' });
+    await expect(upload(adminActor, Buffer.from('Name,Amount\nPens,3\n'), { fileName: 'x.csv' })).rejects.toMatchObject({ key: 'csvAmbiguous' });
+    expect(await dbFingerprint(db)).toEqual(before);
+  });
+
+  it('stores the file, counts its rows and rings the planner', async () => {
+    const id = await upload(adminActor, importCsv('user', manyUsers(3, ['CA__Sales'], 'ring.example')), { fileName: 'C:\\Users\\me\\ring.csv' });
+    const row = await importRow(id);
+    expect(row).toMatchObject({ status: 'uploaded', totalRows: 3, fileName: 'ring.csv', source: 'web', tenantId: ca.id });
+    const job = await (await getQueue('import')).getJob(`import.plan-${id}`);
+    expect(job?.data).toEqual({ importId: id });
+    await discardImport(db, adminActor, id);
+  });
+
+  it('is for administrators: a plain member cannot upload; imports of another tenant are not found', async () => {
+    const plain = await addMember(db, ca, { email: 'plain@ca.example', orgs: [{ path: 'CA__Sales' }] });
+    const plainActor = await actorFor(db, plain.userId, ca);
+    await expect(upload(plainActor, importCsv('user', manyUsers(1, ['CA'])))).rejects.toMatchObject({ code: 'forbidden' });
+    const id = await upload(adminActor, importCsv('user', manyUsers(1, ['CA'], 'x.example')));
+    const otherAdmin = await actorFor(db, (await db.select().from(users).where(eq(users.email, 'admin@other.example')))[0]!.id, other);
+    await expect(loadImportProgress(db, otherAdmin, id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(requestApply(db, otherAdmin, id)).rejects.toMatchObject({ code: 'not_found' });
+    await discardImport(db, adminActor, id);
+  });
+});
+
+describe('preview, then apply', () => {
+  it("plans the customer's manual without changing anything, then applies it in batches", async () => {
+    const file = await importWorkbook({
+      organization: [
+        { name: 'HR', parent: 'CA__US' }, // listed before its parent: planned after it
+        { name: 'India', parent: 'CA' },
+        { name: 'US', parent: 'CA' },
+        { name: 'HR', parent: 'CA__India' },
+      ],
+      user: [
+        { email: 'ravi@manual.example', firstName: 'Ravi', lastName: 'Kumar', org: 'CA__India__HR' },
+        { email: 'ravi@manual.example', org: 'CA__US' },
+        { email: 'amy@manual.example', firstName: 'Amy', lastName: 'Lee', org: 'CA__US__HR', admin: 'Y' },
+        { email: 'nobody@manual.example', org: 'CA__Nowhere' },
+      ],
+    });
+    const id = await upload(adminActor, file);
+    const before = await fingerprintOutsideImports();
+    await runPlan(db, id);
+    expect(await fingerprintOutsideImports()).toEqual(before);
+    const planned = await importRow(id);
+    expect(planned.status).toBe('planned');
+    // Ravi's second row adds a membership to the person his first row creates: an update.
+    expect(planned.plannedCounts).toEqual({ created: 6, updated: 1, unchanged: 0, deleted: 0, not_found: 0, error: 1 });
+
+    await requestApply(db, adminActor, id);
+    expect((await importRow(id)).status).toBe('queued');
+    await runApply(db, id, { batchSize: 3 });
+    const done = await importRow(id);
+    expect(done).toMatchObject({ status: 'completed', processedRows: 8, totalRows: 8 });
+    expect(done.counts).toEqual({ created: 6, updated: 1, unchanged: 0, deleted: 0, not_found: 0, error: 1 });
+    const paths = (await db.select({ p: organizations.namePath }).from(organizations).where(eq(organizations.tenantId, ca.id))).map((r) => r.p).sort();
+    expect(paths).toEqual(['CA', 'CA__India', 'CA__India__HR', 'CA__Sales', 'CA__US', 'CA__US__HR']);
+    // Every row has its applied outcome; the error row keeps its message.
+    const rows = await db.select().from(importRows).where(eq(importRows.importId, id));
+    expect(rows.every((r) => r.outcome !== null && r.appliedAt !== null)).toBe(true);
+    expect(rows.find((r) => r.entity === 'user' && r.rowNumber === 5)).toMatchObject({ outcome: 'error', messageKey: expect.stringMatching(/^errors\./) });
+    // Changes are audited with the import's id.
+    const audited = await db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.importId, id), sql`${auditEvents.action} <> 'import.upload' and ${auditEvents.action} <> 'import.apply'`));
+    expect(audited[0]!.n).toBeGreaterThanOrEqual(7);
+    // Invitations for the two new people, queued for the email worker.
+    const invites = await db.select().from(emailMessages).where(and(eq(emailMessages.template, 'invitation'), sql`${emailMessages.toAddress} like '%@manual.example'`));
+    expect(invites.map((m) => m.toAddress).sort()).toEqual(['amy@manual.example', 'ravi@manual.example']);
+    const progress = await loadImportProgress(db, adminActor, id);
+    expect(progress).toMatchObject({ status: 'completed', percent: 100, processedRows: 8, secondsLeft: null });
+  });
+
+  it('applies automatically when asked (apply=auto): planned straight into the line', async () => {
+    const id = await upload(adminActor, importCsv('user', manyUsers(2, ['CA__Sales'], 'auto.example')), { autoApply: true });
+    await runPlan(db, id);
+    expect((await importRow(id)).status).toBe('queued');
+    await runApply(db, id);
+    expect(await importRow(id)).toMatchObject({ status: 'completed', processedRows: 2 });
+  });
+
+  it('a discarded preview leaves no rows and cannot be applied', async () => {
+    const id = await upload(adminActor, importCsv('user', manyUsers(2, ['CA'], 'discard.example')));
+    await runPlan(db, id);
+    await discardImport(db, adminActor, id);
+    expect((await importRow(id)).status).toBe('discarded');
+    expect((await db.select({ n: count() }).from(importRows).where(eq(importRows.importId, id)))[0]!.n).toBe(0);
+    await expect(requestApply(db, adminActor, id)).rejects.toMatchObject({ code: 'import_not_planned' });
+  });
+});
+
+describe('one import at a time per tenant', () => {
+  it('a later file waits in line, then runs when the first finishes; another tenant is not held up', async () => {
+    const first = await upload(adminActor, importCsv('user', manyUsers(4, ['CA__Sales'], 'first.example')));
+    const second = await upload(adminActor, importCsv('user', manyUsers(2, ['CA__Sales'], 'second.example')));
+    await runPlan(db, first);
+    await runPlan(db, second);
+    await requestApply(db, adminActor, first);
+    await requestApply(db, adminActor, second);
+    expect((await loadImportProgress(db, adminActor, second)).queuePosition).toBe(1);
+    // The second's job runs first: it is not its turn, so nothing happens.
+    await runApply(db, second);
+    expect((await importRow(second)).status).toBe('queued');
+    // Another tenant's line is its own.
+    const otherAdmin = await actorFor(db, (await db.select().from(users).where(eq(users.email, 'admin@other.example')))[0]!.id, other);
+    const elsewhere = await upload(otherAdmin, importCsv('user', manyUsers(2, ['Other__Sales'], 'elsewhere.example')));
+    await runPlan(db, elsewhere);
+    await requestApply(db, otherAdmin, elsewhere);
+    await runApply(db, elsewhere);
+    expect((await importRow(elsewhere)).status).toBe('completed');
+    await runApply(db, first, { batchSize: 2 });
+    expect((await importRow(first)).status).toBe('completed');
+    // Finishing rang the next in line.
+    expect((await (await getQueue('import')).getJob(`import.apply-${second}`))?.data).toEqual({ importId: second });
+    expect((await loadImportProgress(db, adminActor, second)).queuePosition).toBe(0);
+    await runApply(db, second);
+    expect((await importRow(second)).status).toBe('completed');
+  });
+});
+
+describe('cancel and crashes', () => {
+  it('cancels a waiting import at once and a running one between batches; what was applied stays', async () => {
+    const waiting = await upload(adminActor, importCsv('user', manyUsers(2, ['CA'], 'wait.example')));
+    await runPlan(db, waiting);
+    await requestApply(db, adminActor, waiting);
+    expect(await cancelImport(db, adminActor, waiting)).toEqual({ status: 'cancelled' });
+    expect((await importRow(waiting)).status).toBe('cancelled');
+
+    const running = await upload(adminActor, importCsv('user', manyUsers(10, ['CA__Sales'], 'cancel.example')));
+    await runPlan(db, running);
+    await requestApply(db, adminActor, running);
+    await runApply(db, running, {
+      batchSize: 4,
+      onBatch: async (processed) => {
+        if (processed === 4) expect(await cancelImport(db, adminActor, running)).toEqual({ status: 'applying' });
+      },
+    });
+    const row = await importRow(running);
+    expect(row).toMatchObject({ status: 'cancelled', processedRows: 4 });
+    expect(row.counts).toMatchObject({ created: 4 });
+    const notApplied = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, running), isNull(importRows.outcome)));
+    expect(notApplied[0]!.n).toBe(6);
+    const created = await db.select({ n: count() }).from(users).where(sql`${users.email} like '%@cancel.example'`);
+    expect(created[0]!.n).toBe(4);
+  });
+
+  it('resumes after a run dies between batches, applying no row twice', async () => {
+    const id = await upload(adminActor, importCsv('user', manyUsers(9, ['CA__Sales'], 'resume.example')));
+    await runPlan(db, id);
+    await requestApply(db, adminActor, id);
+    const members = await tenantMemberCount(ca.id);
+    await expect(
+      runApply(db, id, {
+        batchSize: 2,
+        onBatch: (processed) => {
+          if (processed === 4) throw new Error('the worker died');
+        },
+      }),
+    ).rejects.toThrow('the worker died');
+    expect(await importRow(id)).toMatchObject({ status: 'applying', processedRows: 4 });
+    // A second run (the job retried, or rung by the sweep) picks up at row 5.
+    await sweepImports(db);
+    await runApply(db, id, { batchSize: 2 });
+    const row = await importRow(id);
+    expect(row).toMatchObject({ status: 'completed', processedRows: 9 });
+    expect(row.counts).toMatchObject({ created: 9, error: 0 });
+    expect(await tenantMemberCount(ca.id)).toBe(members + 9);
+    const creations = await db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.importId, id), eq(auditEvents.action, 'member.create')));
+    expect(creations[0]!.n).toBe(9);
+    const invites = await db.select({ n: count() }).from(emailMessages).where(sql`${emailMessages.toAddress} like '%@resume.example'`);
+    expect(invites[0]!.n).toBe(9);
+  });
+
+  it('two runs of the same import at once apply it once', async () => {
+    const id = await upload(adminActor, importCsv('user', manyUsers(12, ['CA__Sales'], 'twice.example')));
+    await runPlan(db, id);
+    await requestApply(db, adminActor, id);
+    const members = await tenantMemberCount(ca.id);
+    await Promise.all([runApply(db, id, { batchSize: 3 }), runApply(db, id, { batchSize: 3 })]);
+    expect(await importRow(id)).toMatchObject({ status: 'completed', processedRows: 12 });
+    expect(await tenantMemberCount(ca.id)).toBe(members + 12);
+    const applied = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, id), isNotNull(importRows.appliedAt)));
+    expect(applied[0]!.n).toBe(12);
+  });
+});
+
+describe('org administrators', () => {
+  it("plan with the uploader's scope: rows outside their subtree are errors, and they see only their imports", async () => {
+    indiaAdmin = await addMember(db, ca, { email: 'sales.admin@ca.example', orgs: [{ path: 'CA__Sales', isAdmin: true }] });
+    const actor = await actorFor(db, indiaAdmin.userId, ca);
+    const id = await upload(
+      actor,
+      importCsv('user', [
+        { email: 'in@scope.example', org: 'CA__Sales' },
+        { email: 'out@scope.example', org: 'CA' },
+      ]),
+    );
+    await runPlan(db, id);
+    const rows = await db.select().from(importRows).where(eq(importRows.importId, id)).orderBy(importRows.rowNumber);
+    expect(rows.map((r) => [r.plannedOutcome, r.messageKey])).toEqual([
+      ['created', null],
+      ['error', 'errors.outsideScope'],
+    ]);
+    const adminsImport = await upload(adminActor, importCsv('user', manyUsers(1, ['CA'], 'mine.example')));
+    await expect(loadImportProgress(db, actor, adminsImport)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(cancelImport(db, actor, adminsImport)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await loadImportProgress(db, adminActor, id)).status).toBe('planned');
+  });
+});
