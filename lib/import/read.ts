@@ -118,7 +118,8 @@ export async function* readImportFile(input: Buffer, fileName: string, operation
   const maxBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   if (input.length === 0) throw new ImportFileError('empty');
   if (input.length > maxBytes) {
-    throw new ImportFileError('tooLarge', { sizeMb: Math.round((input.length / 1024 / 1024) * 10) / 10, limitMb: Math.round(maxBytes / 1024 / 1024) });
+    // Rounded up: a file just over the limit must not read as "20 MB; up to 20 MB".
+    throw new ImportFileError('tooLarge', { sizeMb: Math.ceil((input.length / 1024 / 1024) * 10) / 10, limitMb: Math.round(maxBytes / 1024 / 1024) });
   }
   const counter = { rows: 0, max: options.maxRows ?? MAX_DATA_ROWS };
   const ext = extensionOf(fileName);

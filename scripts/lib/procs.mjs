@@ -78,7 +78,8 @@ export function runTee(cmd, args, env, onSpawn = () => {}) {
  */
 export function startApp(env, { dev = false, label = '' } = {}) {
   const web = spawnService(`${label}web`, path.join(BIN, 'next'), [dev ? 'dev' : 'start', '-p', env.PORT], env);
-  const worker = spawnService(`${label}worker`, path.join(BIN, 'tsx'), ['workers/index.ts'], env);
+  // In development the worker restarts when its code changes, as `next dev` reloads the web side.
+  const worker = spawnService(`${label}worker`, path.join(BIN, 'tsx'), dev ? ['watch', '--clear-screen=false', 'workers/index.ts'] : ['workers/index.ts'], env);
   const died = Promise.race(
     [web, worker].map((c) => c.exited.then(() => Promise.reject(new UserError(`${c.label} exited while starting`)))),
   );

@@ -5,7 +5,8 @@ import { getDb } from '@/db/client';
 import { streamAuditEvents, type AuditEventRow } from '@/lib/audit-log';
 import { CSV_BOM, csvRow } from '@/lib/csv';
 import { auditFiltersOf, isoInTimeZone, parseAuditQuery } from '../query';
-import { attachment, notFoundResponse } from '@/app/_lib/responses';
+import { notFoundResponse } from '@/app/_lib/responses';
+import { attachment } from '@/lib/downloads';
 
 export const dynamic = 'force-dynamic';
 

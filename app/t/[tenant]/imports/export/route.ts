@@ -1,7 +1,8 @@
 import { getTimeZone } from 'next-intl/server';
 import { todayIn } from '@/lib/catalog';
 import { writeCurrentData } from '@/lib/import/export';
-import { importDownload, xlsxResponse } from '../_lib/xlsx-response';
+import { xlsxResponse } from '@/lib/downloads';
+import { importDownload } from '../_lib/xlsx-response';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,5 +1,6 @@
 import { writeTemplateFor } from '@/lib/import/export';
-import { importDownload, xlsxResponse } from '../_lib/xlsx-response';
+import { xlsxResponse } from '@/lib/downloads';
+import { importDownload } from '../_lib/xlsx-response';
 
 export const dynamic = 'force-dynamic';
 
