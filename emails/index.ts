@@ -1,6 +1,12 @@
 import { createElement, type ReactElement } from 'react';
 import type { z } from 'zod';
 import type { Locale } from '@/db/schema/columns';
+import {
+  importFinishedEmail,
+  importFinishedPreviewProps,
+  zImportFinishedEmailProps,
+  type ImportFinishedEmailProps,
+} from './import-finished';
 import { invitationEmail, invitationPreviewProps, zInvitationEmailProps, type InvitationEmailProps } from './invitation';
 import { memberAddedEmail, memberAddedPreviewProps, zMemberAddedEmailProps, type MemberAddedEmailProps } from './member-added';
 import { passwordResetEmail, passwordResetPreviewProps, zPasswordResetEmailProps, type PasswordResetEmailProps } from './password-reset';
@@ -38,6 +44,7 @@ interface EmailPropsByTemplate {
   invitation: InvitationEmailProps;
   'password-reset': PasswordResetEmailProps;
   'member-added': MemberAddedEmailProps;
+  'import-finished': ImportFinishedEmailProps;
 }
 
 export type EmailTemplateName = keyof EmailPropsByTemplate;
@@ -60,6 +67,12 @@ export const emailTemplates: { [N in EmailTemplateName]: RegisteredEmailTemplate
     schema: zMemberAddedEmailProps,
     ...memberAddedEmail,
     previewProps: memberAddedPreviewProps,
+    sensitiveProps: [],
+  }),
+  'import-finished': defineEmailTemplate({
+    schema: zImportFinishedEmailProps,
+    ...importFinishedEmail,
+    previewProps: importFinishedPreviewProps,
     sensitiveProps: [],
   }),
 };

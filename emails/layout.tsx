@@ -46,6 +46,12 @@ const styles = {
 const textStyle = { color: '#27272a', fontSize: '15px', lineHeight: '24px', margin: '0 0 16px' } as const;
 const headingStyle = { color: '#18181b', fontSize: '22px', lineHeight: '30px', margin: '0 0 16px' } as const;
 const mutedTextStyle = { color: '#52525b', fontSize: '13px', lineHeight: '20px', margin: '16px 0 0' } as const;
+const detailCell = { fontSize: '14px', lineHeight: '20px', borderBottom: '1px solid #e4e4e7' } as const;
+const detailsStyles = {
+  table: { borderCollapse: 'collapse', margin: '0 0 24px', minWidth: '240px' },
+  label: { ...detailCell, color: '#52525b', padding: '6px 24px 6px 0', textAlign: 'left' },
+  value: { ...detailCell, color: '#18181b', padding: '6px 0', textAlign: 'right', fontWeight: 600 },
+} as const;
 
 /**
  * The email every template sends: a heading, a greeting when the name is known, one message,
@@ -57,6 +63,7 @@ function ActionEmail({
   heading,
   recipientName,
   body,
+  details,
   action,
   notes,
 }: {
@@ -65,6 +72,7 @@ function ActionEmail({
   heading: string;
   recipientName?: string;
   body: string;
+  details: EmailDetail[];
   action: { href: string; label: string };
   notes: string[];
 }) {
@@ -75,6 +83,7 @@ function ActionEmail({
       </Heading>
       {recipientName ? <Text style={textStyle}>{layoutMessages[locale].greeting(recipientName)}</Text> : null}
       <Text style={textStyle}>{body}</Text>
+      {details.length > 0 ? <DetailsTable details={details} /> : null}
       <ActionLink locale={locale} href={action.href} label={action.label} />
       {notes.map((note) => (
         <Text key={note} style={mutedTextStyle}>
@@ -85,11 +94,37 @@ function ActionEmail({
   );
 }
 
+/** One line of the small label/value table under the message (e.g. an import's counts). */
+export interface EmailDetail {
+  label: string;
+  value: string;
+}
+
+/** A small two-column table of labels and values; a data table, so its rows stay rows in the text part. */
+function DetailsTable({ details }: { details: EmailDetail[] }) {
+  return (
+    // data-text-format: react-email's plain text keeps each row on one line ("Created   12").
+    <table style={detailsStyles.table} data-text-format="dataTable">
+      <tbody>
+        {details.map((detail) => (
+          <tr key={detail.label}>
+            {/* td, not th: the plain text would shout header cells in capitals. */}
+            <td style={detailsStyles.label}>{detail.label}</td>
+            <td style={detailsStyles.value}>{detail.value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** The words of an ActionEmail in one locale, from the template's props. */
 export interface ActionEmailText<P> {
   subject: (p: P) => string;
   heading: (p: P) => string;
   body: (p: P) => string;
+  /** Optional label/value rows shown between the message and the button. */
+  details?: (p: P) => EmailDetail[];
   button: string;
   /** Small print under the button (expiry, "ignore this if…"). */
   notes: (p: P) => string[];
@@ -99,7 +134,7 @@ export interface ActionEmailText<P> {
  * A template that is an ActionEmail (every template so far): its subject and component from its
  * words per locale and the prop holding its link. The preview line repeats the subject.
  */
-export function actionEmail<P extends { recipientName?: string }>(text: Record<Locale, ActionEmailText<P>>, link: (p: P) => string) {
+export function actionEmail<P extends object>(text: Record<Locale, ActionEmailText<P>>, link: (p: P) => string) {
   return {
     subject: (locale: Locale, props: P): string => text[locale].subject(props),
     component: function TemplateEmail(props: P & { locale: Locale }) {
@@ -109,14 +144,20 @@ export function actionEmail<P extends { recipientName?: string }>(text: Record<L
           locale={props.locale}
           preview={m.subject(props)}
           heading={m.heading(props)}
-          recipientName={props.recipientName}
+          recipientName={recipientNameOf(props)}
           body={m.body(props)}
+          details={m.details?.(props) ?? []}
           action={{ href: link(props), label: m.button }}
           notes={m.notes(props)}
         />
       );
     },
   };
+}
+
+/** The greeting's name, from templates whose props have one (zRecipientName). */
+function recipientNameOf(props: object): string | undefined {
+  return 'recipientName' in props && typeof props.recipientName === 'string' ? props.recipientName : undefined;
 }
 
 /** The greeting's name (the first name; 山田 太郎 in Japanese), when known. */
@@ -175,6 +216,11 @@ export function formatDateTime(date: Date, locale: Locale, timeZone?: string): s
   // dateStyle/timeStyle cannot be combined with timeZoneName, so the zone is appended.
   const formatted = new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'long', timeStyle: 'short', timeZone: zone });
   return `${formatted.format(date)} (${zone})`;
+}
+
+/** Formats a count for the email's locale (1,234). */
+export function formatNumber(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(INTL_LOCALE[locale]).format(value);
 }
 
 /** True when Intl knows the IANA time zone name. */

@@ -4,7 +4,12 @@ import { renderEmail } from '@/lib/email/render';
 import { EMAIL_TEMPLATE_NAMES, emailTemplates } from '.';
 
 // The link each template must carry, as a button and as plain text.
-const linkProp = { invitation: 'registrationUrl', 'password-reset': 'resetUrl', 'member-added': 'signInUrl' } as const;
+const linkProp = {
+  invitation: 'registrationUrl',
+  'password-reset': 'resetUrl',
+  'member-added': 'signInUrl',
+  'import-finished': 'resultsUrl',
+} as const;
 
 describe('email templates', () => {
   it('registers every template with a link prop', () => {
