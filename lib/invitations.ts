@@ -8,6 +8,7 @@ import type { Actor } from '@/lib/actor';
 import { checkSignInThrottle, type PasswordAttempt, recordSignInFailure } from '@/lib/auth/throttle';
 import { auditActor, recordAudit, type AuditEntry } from '@/lib/audit';
 import { type AdminScope, authorize, memberInScope, orgInScope } from '@/lib/authz';
+import type { EmailTemplateProps } from '@/emails';
 import { sendEmail } from '@/lib/email/send';
 import { env } from '@/lib/env';
 import { DomainError, NotFoundError } from '@/lib/errors';
@@ -32,7 +33,8 @@ import { hashSecret } from '@/lib/secret-hash';
  *   enumeration); at most RESET_MAX_PER_HOUR emails per user per hour, counted in the database.
  */
 
-const INVITATION_TTL_DAYS = 7;
+/** Invitation links live this many days (lib/import/apply issues them set-based with the same interval). */
+export const INVITATION_TTL_DAYS = 7;
 /** Password-reset links live one hour. */
 const RESET_TTL_MINUTES = 60;
 /** Password-reset emails per user per rolling hour; requests beyond it are silently dropped. */
@@ -160,13 +162,7 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
     locale,
     tenantId: tenant.id,
     idempotencyKey: `invitation-${invitation.id}`,
-    props: {
-      tenantName: tenant.name,
-      inviterName: inviterName(input.invitedBy, locale) || tenant.name,
-      recipientName: greetingName(user, locale),
-      registrationUrl: appUrl(`/register/${invitation.raw}`),
-      expiresAt: invitation.expiresAt,
-    },
+    props: invitationEmailProps({ tenantName: tenant.name, invitedBy: input.invitedBy, recipient: user, locale, rawToken: invitation.raw, expiresAt: invitation.expiresAt }),
   });
   await recordAudit(db, {
     tenantId: tenant.id,
@@ -179,6 +175,27 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
     importId: input.importId ?? null,
   });
   return { invitationId: invitation.id, emailMessageId };
+}
+
+/**
+ * The invitation email's props (template `invitation`, idempotency key `invitation-<token id>`), in
+ * the recipient's `locale`. Shared with lib/import/apply, which issues invitations set-based.
+ */
+export function invitationEmailProps(input: {
+  tenantName: string;
+  invitedBy: IssueInvitationInput['invitedBy'];
+  recipient: { firstName: string; lastName: string };
+  locale: Locale;
+  rawToken: string;
+  expiresAt: Date;
+}): EmailTemplateProps<'invitation'> {
+  return {
+    tenantName: input.tenantName,
+    inviterName: inviterName(input.invitedBy, input.locale) || input.tenantName,
+    recipientName: greetingName(input.recipient, input.locale),
+    registrationUrl: appUrl(`/register/${input.rawToken}`),
+    expiresAt: input.expiresAt,
+  };
 }
 
 /** The inviter as the email names them; empty for nameless system work (imports), which then signs with the tenant's name. */

@@ -1,0 +1,834 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import type { Locale, MemberStatus } from '@/db/schema';
+import { emailTemplates, type EmailTemplateName } from '@/emails';
+import type { Actor } from '@/lib/actor';
+import type { AuditAction } from '@/lib/audit';
+import { env } from '@/lib/env';
+import { GROUP_BULK_MAX } from '@/lib/groups';
+import { formatPersonName } from '@/lib/i18n/person-name';
+import { INVITATION_TTL_DAYS, invitationEmailProps } from '@/lib/invitations';
+import { joinPath } from '@/lib/names';
+import { hashSecret } from '@/lib/secret-hash';
+import type { ChangeValue, ImportRowInput, PlannedOutcome, PlannedRow } from './plan';
+import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from './snapshot';
+
+/*
+ * Applying planned import rows (SPEC 3.5 "Apply in the background"), set-based: a batch of rows
+ * becomes a fixed number of statements (each an INSERT/UPDATE/DELETE over unnest() arrays, chunked
+ * at CHUNK rows), never one per row. The database ends exactly as the product's single-item
+ * functions would leave it (lib/orgs createOrganization / updateOrganization / deleteOrganization,
+ * lib/users addUser / updateMember / deactivateMember / reactivateMember / setMembershipAdmin /
+ * setServiceAccess / removeMember, lib/groups addGroupMembers / removeGroupMembers, lib/invitations
+ * issueInvitation), with the same audit events (action, target, orgIdPaths, before → after), each
+ * carrying the import's id.
+ *
+ * The rows were planned (lib/import/plan) against `snapshot`; this walks them in `seq` order in
+ * memory, updating the snapshot in place as each row takes effect (orgs created, updated and deleted,
+ * members created, changed and removed, memberships, services, groups, statuses, the count of active
+ * tenant admins), so later rows of the batch and later batches resolve what earlier ones created.
+ * What the walk decided is then written in one go. If the caller's transaction fails afterwards the
+ * snapshot is ahead of the database: reload it.
+ *
+ * Decisions (★ beyond the brief):
+ * - A row's effect is its plan's `changes`; fields it does not name stay as they are. An org row is
+ *   found by its path (`parent__name`, the root when Parent is empty), a user row by its email and
+ *   its Organization path, both in the snapshot; something the plan relies on that the snapshot
+ *   lacks means the plan does not belong to this snapshot: applyBatch throws a PlanMismatchError
+ *   before its writes (the caller's transaction rolls back; reload the snapshot).
+ * - Users created: a new identity is inserted with the file's names and language; an identity that
+ *   exists (found by lower(email), also when it appeared after planning) keeps its names and language
+ *   when it is registered or in another tenant, else (an unused identity) takes the file's names, as
+ *   addUser does, and its language when the file gives one. Its status is read from the database at
+ *   apply time: active when the identity has a password, else invited; deactivated on Active N.
+ * - ★ The language given on a created row is stored with the user (addUser has no language field;
+ *   the product's equivalent is addUser then updateMember). member.create records what addUser
+ *   records (email, status, org, isAdmin, services), without names.
+ * - Invitations: a member created invited gets an invitation token as addUser's issueInvitation
+ *   gives it (SHA-256 of 32 random bytes, 7 days by the database clock, created_by = the uploader),
+ *   e-mailed (`invitation` template, idempotency key `invitation-<token id>`, email_sent_at set,
+ *   audit `invitation.send`) only when the org of the row that created them has email notifications
+ *   on; otherwise the token is stored unsent (the invitations view shows "not sent", as after addUser).
+ *   ★ A member created and deactivated in the same batch gets no invitation.
+ * - ★ A registered identity created as an active member gets addUser's "added to TENANT" email
+ *   (`member-added`, key `member-added-<member id>`) when the org's notifications are on. Both kinds
+ *   of message ids are returned for the caller to enqueue after commit.
+ * - ★ Group memberships are audited as the product's bulk calls record them: one `group.addMembers`
+ *   / `group.removeMembers` event per group and batch (at most GROUP_BULK_MAX emails each, sorted),
+ *   after the rows' own events.
+ * - A delete row removes the member from the whole tenant (plan.ts: "every listed user is removed from
+ *   the whole tenant"), as removeMember: audit `member.remove` with reason `removed`; memberships,
+ *   service access, group memberships and invitations go with the member row (foreign keys).
+ * - Orgs are deleted after the members of the batch (the planner guarantees they are empty by then);
+ *   the tree lock (lib/orgs lockOrgTree) is taken when the batch holds organization rows.
+ * - Not re-checked here (the planner judged them on the snapshot): authorization, the last active
+ *   tenant admin, oneself. The caller keeps the snapshot current (one import at a time per tenant);
+ *   a concurrent manual change the snapshot missed makes a statement fail (unique or foreign key),
+ *   which rolls the batch back.
+ *
+ * Cost (2-core host under load, 20,000 new users in 1,000 orgs with 2 services and 2 groups each,
+ * 5,000-row batches): ≈ 0.25 ms per new user, ≈ 0.13 ms per updated user, ≈ 90 % of it in PostgreSQL:
+ * each new user is 11 rows in 8 tables (2 audit events), ≈ 47 index entries and 28 foreign-key checks.
+ */
+
+export interface ApplyBatchInput {
+  importId: string;
+  /** The uploader (lib/actor loadActor), in the snapshot's tenant. */
+  actor: Actor;
+  /** The state the rows were planned against; updated in place as the rows take effect. */
+  snapshot: TenantSnapshot;
+  /** In seq order; rows whose outcome is not created/updated/deleted are ignored. */
+  rows: { input: ImportRowInput; planned: PlannedRow }[];
+}
+
+export interface ApplyBatchResult {
+  /**
+   * email_messages ids (status queued) this batch created: invitations, and "added to TENANT" emails
+   * for registered users; the caller enqueues them after commit (deliverQueuedEmails).
+   */
+  emailMessageIds: string[];
+}
+
+/** Rows per statement (arrays are single parameters; this bounds statement size and memory). */
+const CHUNK = 5000;
+
+const APPLIED: ReadonlySet<PlannedOutcome> = new Set(['created', 'updated', 'deleted']);
+
+interface AuditRow {
+  action: AuditAction;
+  targetType: 'org' | 'member' | 'group';
+  targetId: string;
+  targetLabel: string;
+  orgIdPaths: readonly string[];
+  before: unknown;
+  after: unknown;
+}
+
+/** A member this batch created: what its invitation or "added" email needs, decided after the walk. */
+interface CreatedMember {
+  kind: 'created';
+  member: SnapshotMember;
+  /** The org of the row that created it (its notifications decide whether an email goes out). */
+  notify: boolean;
+  orgIdPath: string;
+}
+
+/** A member this batch touched: what to write once the walk is over. */
+interface Touched {
+  member: SnapshotMember;
+  created: boolean;
+  initialStatus: MemberStatus;
+  initialGroups: readonly SnapshotGroup[];
+  names: boolean;
+  services: boolean;
+  groups: boolean;
+}
+
+/** A user identity for a created member, as the database has it (or just got it). */
+interface Identity {
+  userId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  locale: Locale | null;
+  registered: boolean;
+  inOtherTenant: boolean;
+  /** Names and language come from the file (a new or unused identity), to be written. */
+  takesFileProfile: boolean;
+}
+
+/** A PostgreSQL array travels as one parameter (postgres.js serialises it); cast it in the statement (`::text[]`). */
+const arr = (values: readonly unknown[]): SQL => sql`${sql.param(values)}`;
+/**
+ * A bool[] parameter, already cast. Booleans travel as 1/0: postgres.js types an array of JS booleans
+ * as a scalar bool, and serialises text elements of a bool[] as false.
+ */
+const bools = (values: readonly boolean[]): SQL => sql`${sql.param(values.map((b) => (b ? 1 : 0)))}::int[]::bool[]`;
+
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+}
+
+/** A text[] literal for one array cell of a text[][]-like column passed as text. */
+const pgTextArray = (items: readonly string[]): string => `{${items.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+
+/** Code-unit order, as the C collation of the database sorts (names, paths, emails). */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The plan names something the snapshot does not hold (or holds already): it was made against another state. */
+export class PlanMismatchError extends Error {
+  constructor(row: PlannedRow, what: string) {
+    super(`applyBatch: ${row.entity} row ${row.rowNumber} (${row.outcome}): ${what} — the plan was not made against this snapshot`);
+    this.name = 'PlanMismatchError';
+  }
+}
+
+/**
+ * Applies the batch inside the caller's transaction `tx`: a fixed number of set-based statements,
+ * whatever the number of rows. Returns the queued emails to enqueue after commit.
+ */
+export async function applyBatch(tx: Db, input: ApplyBatchInput): Promise<ApplyBatchResult> {
+  if (input.actor.tenant?.id !== input.snapshot.tenantId) throw new Error('applyBatch: the actor does not act in the snapshot’s tenant');
+  const rows = input.rows.filter((r) => APPLIED.has(r.planned.outcome));
+  if (rows.length === 0) return { emailMessageIds: [] };
+  rows.sort((a, b) => a.planned.seq - b.planned.seq);
+  return new Batch(tx, input).run(rows);
+}
+
+class Batch {
+  private readonly tx: Db;
+  private readonly importId: string;
+  private readonly actor: Actor;
+  private readonly snapshot: TenantSnapshot;
+  private readonly tenantId: string;
+
+  /** Audit events in apply order; created members are placeholders for their invitation.send. */
+  private readonly audit: (AuditRow | CreatedMember)[] = [];
+  private readonly orgInserts: SnapshotOrg[] = [];
+  private readonly orgUpdates = new Map<string, SnapshotOrg>();
+  private readonly orgDeletes: string[] = [];
+  private readonly memberDeletes: string[] = [];
+  private readonly touched = new Map<string, Touched>();
+  /** memberId/orgId → the membership row to insert or whose admin flag to set. */
+  private readonly membershipInserts = new Map<string, { memberId: string; orgId: string; isAdmin: boolean }>();
+  private readonly adminUpdates = new Map<string, { memberId: string; orgId: string; isAdmin: boolean }>();
+  private identities = new Map<string, Identity>();
+  private orgsCreated = false;
+
+  constructor(tx: Db, input: ApplyBatchInput) {
+    this.tx = tx;
+    this.importId = input.importId;
+    this.actor = input.actor;
+    this.snapshot = input.snapshot;
+    this.tenantId = input.snapshot.tenantId;
+  }
+
+  async run(rows: { input: ImportRowInput; planned: PlannedRow }[]): Promise<ApplyBatchResult> {
+    if (rows.some((r) => r.planned.entity === 'organization')) {
+      // lib/orgs lockOrgTree: tree changes of one tenant serialise on its root row.
+      await this.tx.execute(sql`select 1 from organizations where tenant_id = ${this.tenantId} and parent_id is null for no key update`);
+    }
+    const created = rows.filter((r) => r.planned.entity === 'user' && r.planned.outcome === 'created');
+    if (created.length > 0) this.identities = await this.resolveIdentities(created);
+
+    for (const { input, planned } of rows) {
+      if (planned.entity === 'organization') {
+        if (planned.outcome === 'created') this.createOrg(input, planned);
+        else if (planned.outcome === 'updated') this.updateOrg(input, planned);
+        else this.deleteOrg(input, planned);
+      } else if (planned.outcome === 'created') this.createMember(input, planned);
+      else if (planned.outcome === 'updated') this.updateMember(input, planned);
+      else this.removeMember(input, planned);
+    }
+    if (this.orgsCreated) this.snapshot.orgs.sort((a, b) => a.depth - b.depth);
+
+    await this.writeOrgs();
+    await this.writeMembers();
+    const emailMessageIds = await this.writeInvitations();
+    await this.writeDeletes();
+    await this.writeAudit();
+    return { emailMessageIds };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Organizations
+
+  private orgByKey(row: PlannedRow, key: string): SnapshotOrg {
+    const org = this.snapshot.orgsByPath.get(key);
+    if (!org) throw new PlanMismatchError(row, `no organization '${key}'`);
+    return org;
+  }
+
+  /** The org an Organizations row names: the root when Parent is empty, else parent__name. */
+  private orgOfRow(input: ImportRowInput, row: PlannedRow): SnapshotOrg {
+    const parent = input.values.parent ?? '';
+    return this.orgByKey(row, parent === '' ? this.snapshot.root.key : joinPath(parent, input.values.name ?? '').toLowerCase());
+  }
+
+  private createOrg(input: ImportRowInput, row: PlannedRow): void {
+    const name = input.values.name ?? '';
+    const parent = this.orgByKey(row, (input.values.parent ?? '').toLowerCase());
+    const id = randomUUID();
+    const namePath = joinPath(parent.namePath, name);
+    const org: SnapshotOrg = {
+      id,
+      parentId: parent.id,
+      name,
+      namePath,
+      idPath: `${parent.idPath}${id}/`,
+      depth: parent.depth + 1,
+      description: text(row.changes.description?.to) ?? '',
+      emailNotifications: flag(row.changes.emailNotifications?.to) ?? true,
+      key: namePath.toLowerCase(),
+      lowerName: name.toLowerCase(),
+    };
+    if (this.snapshot.orgsByPath.has(org.key)) throw new PlanMismatchError(row, `organization '${namePath}' exists already`);
+    this.snapshot.orgs.push(org);
+    this.snapshot.orgsById.set(org.id, org);
+    this.snapshot.orgsByPath.set(org.key, org);
+    this.orgInserts.push(org);
+    this.orgsCreated = true;
+    this.audit.push({ action: 'org.create', targetType: 'org', targetId: id, targetLabel: namePath, orgIdPaths: [org.idPath], before: null, after: orgAudit(org) });
+  }
+
+  private updateOrg(input: ImportRowInput, row: PlannedRow): void {
+    const org = this.orgOfRow(input, row);
+    const before = orgAudit(org);
+    const description = text(row.changes.description?.to);
+    const notifications = flag(row.changes.emailNotifications?.to);
+    if (description !== undefined) org.description = description;
+    if (notifications !== undefined) org.emailNotifications = notifications;
+    if (!this.orgInserts.includes(org)) this.orgUpdates.set(org.id, org);
+    this.audit.push({ action: 'org.update', targetType: 'org', targetId: org.id, targetLabel: org.namePath, orgIdPaths: [org.idPath], before, after: orgAudit(org) });
+  }
+
+  private deleteOrg(input: ImportRowInput, row: PlannedRow): void {
+    const org = this.orgOfRow(input, row);
+    if (org.parentId === null) throw new PlanMismatchError(row, 'the root organization is never deleted');
+    this.snapshot.orgsById.delete(org.id);
+    this.snapshot.orgsByPath.delete(org.key);
+    const at = this.snapshot.orgs.indexOf(org);
+    if (at >= 0) this.snapshot.orgs.splice(at, 1);
+    this.orgDeletes.push(org.id);
+    this.audit.push({ action: 'org.delete', targetType: 'org', targetId: org.id, targetLabel: org.namePath, orgIdPaths: [org.idPath], before: orgAudit(org), after: null });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Members
+
+  /**
+   * The identities of the created rows: inserted when new (the file's names and language), else
+   * read (registered? in another tenant?). Two statements at most, whatever the number of rows.
+   */
+  private async resolveIdentities(rows: { input: ImportRowInput; planned: PlannedRow }[]): Promise<Map<string, Identity>> {
+    const wanted = new Map<string, { id: string; email: string; firstName: string; lastName: string; locale: Locale | null }>();
+    for (const { input, planned } of rows) {
+      const email = input.values.email ?? '';
+      const key = email.toLowerCase();
+      if (wanted.has(key)) throw new PlanMismatchError(planned, `${email} is created twice`);
+      wanted.set(key, {
+        id: randomUUID(),
+        email,
+        firstName: text(planned.changes.firstName?.to) ?? '',
+        lastName: text(planned.changes.lastName?.to) ?? '',
+        locale: (text(planned.changes.language?.to) as Locale | undefined) ?? null,
+      });
+    }
+    const list = [...wanted.values()];
+    const inserted = new Set<string>();
+    for (const part of chunks(list)) {
+      const rows = await this.tx.execute<{ id: string }>(sql`
+        insert into users (id, email, first_name, last_name, locale)
+        select id, email, first_name, last_name, locale
+        from unnest(${arr(part.map((u) => u.id))}::uuid[], ${arr(part.map((u) => u.email))}::text[], ${arr(part.map((u) => u.firstName))}::text[],
+                    ${arr(part.map((u) => u.lastName))}::text[], ${arr(part.map((u) => u.locale))}::text[]) as t(id, email, first_name, last_name, locale)
+        on conflict do nothing
+        returning id`);
+      for (const r of rows) inserted.add(r.id);
+    }
+
+    const out = new Map<string, Identity>();
+    const existing: string[] = [];
+    for (const [key, u] of wanted) {
+      if (inserted.has(u.id)) {
+        out.set(key, { userId: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName, locale: u.locale, registered: false, inOtherTenant: false, takesFileProfile: false });
+      } else existing.push(key);
+    }
+    for (const part of chunks(existing)) {
+      const rows = await this.tx.execute<{
+        id: string;
+        email: string;
+        k: string;
+        first_name: string;
+        last_name: string;
+        locale: Locale | null;
+        registered: boolean;
+        in_tenant: boolean;
+      }>(sql`
+        select u.id, u.email, lower(u.email) as k, u.first_name, u.last_name, u.locale, u.password_hash is not null as registered,
+               exists (select 1 from tenant_members m where m.user_id = u.id) as in_tenant
+        from users u where lower(u.email) = any(${arr(part)}::text[])`);
+      for (const r of rows) {
+        const file = wanted.get(r.k);
+        if (!file) continue;
+        // An unused identity (never registered, in no tenant) takes the names the file gives, as addUser does.
+        const takesFileProfile = !r.registered && !r.in_tenant;
+        out.set(r.k, {
+          userId: r.id,
+          email: r.email,
+          firstName: takesFileProfile ? file.firstName : r.first_name,
+          lastName: takesFileProfile ? file.lastName : r.last_name,
+          locale: takesFileProfile ? (file.locale ?? r.locale) : r.locale,
+          registered: r.registered,
+          inOtherTenant: r.in_tenant,
+          takesFileProfile,
+        });
+      }
+    }
+    return out;
+  }
+
+  private orgOfUserRow(input: ImportRowInput, row: PlannedRow): SnapshotOrg {
+    return this.orgByKey(row, (input.values.org ?? '').toLowerCase());
+  }
+
+  private touch(member: SnapshotMember, created = false): Touched {
+    let t = this.touched.get(member.memberId);
+    if (!t) {
+      t = { member, created, initialStatus: member.status, initialGroups: created ? [] : member.groups, names: false, services: false, groups: false };
+      this.touched.set(member.memberId, t);
+    }
+    return t;
+  }
+
+  private services(row: PlannedRow, value: ChangeValue | undefined): string[] {
+    const keys = Array.isArray(value) ? value : [];
+    return keys
+      .map((k) => {
+        const service = this.snapshot.servicesByKey.get(k.toLowerCase());
+        if (!service) throw new PlanMismatchError(row, `no service '${k}'`);
+        return service.key;
+      })
+      .sort(byText);
+  }
+
+  private groups(row: PlannedRow, value: ChangeValue | undefined): SnapshotGroup[] {
+    const names = Array.isArray(value) ? value : [];
+    return names.map((n) => {
+      const group = this.snapshot.groupsByName.get(n.toLowerCase());
+      if (!group) throw new PlanMismatchError(row, `no group '${n}'`);
+      return group;
+    });
+  }
+
+  private createMember(input: ImportRowInput, row: PlannedRow): void {
+    const email = input.values.email ?? '';
+    const key = email.toLowerCase();
+    if (this.snapshot.members.has(key)) throw new PlanMismatchError(row, `${email} is a member already`);
+    const identity = this.identities.get(key);
+    if (!identity) throw new Error(`applyBatch: no identity for ${email}`);
+    const org = this.orgOfUserRow(input, row);
+    const isAdmin = row.changes.admin?.to === true;
+    const status: MemberStatus = row.changes.active?.to === 'deactivated' ? 'deactivated' : identity.registered ? 'active' : 'invited';
+    const services = this.services(row, row.changes.services?.to);
+    const member: SnapshotMember = {
+      memberId: randomUUID(),
+      userId: identity.userId,
+      email: identity.email,
+      status,
+      isTenantAdmin: false,
+      registered: identity.registered,
+      firstName: identity.firstName,
+      lastName: identity.lastName,
+      locale: identity.locale,
+      sharedProfile: identity.inOtherTenant,
+      memberships: [{ org, isAdmin }],
+      services,
+      groups: this.groups(row, row.changes.groups?.to),
+    };
+    this.snapshot.members.set(key, member);
+    const t = this.touch(member, true);
+    t.names = identity.takesFileProfile;
+    t.groups = member.groups.length > 0;
+    this.membershipInserts.set(`${member.memberId}/${org.id}`, { memberId: member.memberId, orgId: org.id, isAdmin });
+    this.audit.push({
+      action: 'member.create',
+      targetType: 'member',
+      targetId: member.memberId,
+      targetLabel: member.email,
+      orgIdPaths: [org.idPath],
+      before: null,
+      after: { email: member.email, status, org: org.namePath, isAdmin, services },
+    });
+    this.audit.push({ kind: 'created', member, notify: org.emailNotifications, orgIdPath: org.idPath });
+  }
+
+  private updateMember(input: ImportRowInput, row: PlannedRow): void {
+    const email = input.values.email ?? '';
+    const member = this.snapshot.members.get(email.toLowerCase());
+    if (!member) throw new PlanMismatchError(row, `${email} is not a member`);
+    const t = this.touch(member);
+    const c = row.changes;
+    const target = { targetType: 'member' as const, targetId: member.memberId, targetLabel: member.email };
+    const org = this.orgOfUserRow(input, row);
+    const pair = `${member.memberId}/${org.id}`;
+
+    if (c.org) {
+      // addUser for an existing member: one more membership.
+      if (member.memberships.some((m) => m.org === org)) throw new PlanMismatchError(row, `${email} is in '${org.namePath}' already`);
+      const isAdmin = c.admin?.to === true;
+      member.memberships = [...member.memberships, { org, isAdmin }];
+      this.membershipInserts.set(pair, { memberId: member.memberId, orgId: org.id, isAdmin });
+      this.audit.push({ action: 'membership.add', ...target, orgIdPaths: [org.idPath], before: null, after: { org: org.namePath, isAdmin } });
+    } else if (c.admin) {
+      // setMembershipAdmin.
+      const current = member.memberships.find((m) => m.org === org);
+      if (!current) throw new PlanMismatchError(row, `${email} is not in '${org.namePath}'`);
+      const isAdmin = c.admin.to === true;
+      member.memberships = member.memberships.map((m) => (m === current ? { org, isAdmin } : m));
+      const pending = this.membershipInserts.get(pair);
+      if (pending) pending.isAdmin = isAdmin;
+      else this.adminUpdates.set(pair, { memberId: member.memberId, orgId: org.id, isAdmin });
+      this.audit.push({
+        action: 'membership.setAdmin',
+        ...target,
+        orgIdPaths: [org.idPath],
+        before: { org: org.namePath, isAdmin: current.isAdmin },
+        after: { org: org.namePath, isAdmin },
+      });
+    }
+
+    const paths = () => member.memberships.map((m) => m.org.idPath);
+    if (c.firstName || c.lastName || c.language) {
+      // updateMember: names and language together.
+      const before = { firstName: member.firstName, lastName: member.lastName, locale: member.locale };
+      if (c.firstName) member.firstName = text(c.firstName.to) ?? '';
+      if (c.lastName) member.lastName = text(c.lastName.to) ?? '';
+      if (c.language) member.locale = (text(c.language.to) as Locale | undefined) ?? null;
+      t.names = true;
+      this.audit.push({
+        action: 'member.update',
+        ...target,
+        orgIdPaths: paths(),
+        before,
+        after: { firstName: member.firstName, lastName: member.lastName, locale: member.locale },
+      });
+    }
+    if (c.active) {
+      // deactivateMember / reactivateMember (the plan's target: active when registered, else invited).
+      const from = member.status;
+      const to = c.active.to as MemberStatus;
+      if (member.isTenantAdmin && from === 'active' && to !== 'active') this.snapshot.activeTenantAdmins--;
+      if (member.isTenantAdmin && from !== 'active' && to === 'active') this.snapshot.activeTenantAdmins++;
+      member.status = to;
+      this.audit.push(
+        to === 'deactivated'
+          ? { action: 'member.deactivate', ...target, orgIdPaths: paths(), before: { status: from }, after: { status: 'deactivated' } }
+          : { action: 'member.reactivate', ...target, orgIdPaths: paths(), before: { status: 'deactivated' }, after: { status: to } },
+      );
+    }
+    if (c.services) {
+      // setServiceAccess: the whole set.
+      const before = member.services;
+      member.services = this.services(row, c.services.to);
+      t.services = true;
+      this.audit.push({ action: 'member.serviceAccess', ...target, orgIdPaths: paths(), before: { services: before }, after: { services: member.services } });
+    }
+    if (c.groups) {
+      member.groups = this.groups(row, c.groups.to);
+      t.groups = true;
+    }
+  }
+
+  private removeMember(input: ImportRowInput, row: PlannedRow): void {
+    const email = input.values.email ?? '';
+    const key = email.toLowerCase();
+    const member = this.snapshot.members.get(key);
+    if (!member) throw new PlanMismatchError(row, `${email} is not a member`);
+    const memberships = [...member.memberships].sort((a, b) => byText(a.org.namePath, b.org.namePath));
+    this.audit.push({
+      action: 'member.remove',
+      targetType: 'member',
+      targetId: member.memberId,
+      targetLabel: member.email,
+      orgIdPaths: member.memberships.map((m) => m.org.idPath),
+      before: {
+        status: member.status,
+        isTenantAdmin: member.isTenantAdmin,
+        orgs: memberships.map((m) => ({ org: m.org.namePath, isAdmin: m.isAdmin })),
+        services: member.services,
+      },
+      after: { removed: true, reason: 'removed' },
+    });
+    if (member.isTenantAdmin && member.status === 'active') this.snapshot.activeTenantAdmins--;
+    this.snapshot.members.delete(key);
+    this.touched.delete(member.memberId);
+    this.memberDeletes.push(member.memberId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writing
+
+  private async writeOrgs(): Promise<void> {
+    const tenant = this.tenantId;
+    // Parents before children within the statement is not needed: foreign keys are checked at its end.
+    for (const part of chunks(this.orgInserts)) {
+      await this.tx.execute(sql`
+        insert into organizations (id, tenant_id, parent_id, name, description, email_notifications, id_path, name_path, depth)
+        select id, ${tenant}::uuid, parent_id, name, description, email_notifications, id_path, name_path, depth
+        from unnest(${arr(part.map((o) => o.id))}::uuid[], ${arr(part.map((o) => o.parentId))}::uuid[], ${arr(part.map((o) => o.name))}::text[],
+                    ${arr(part.map((o) => o.description))}::text[], ${bools(part.map((o) => o.emailNotifications))},
+                    ${arr(part.map((o) => o.idPath))}::text[], ${arr(part.map((o) => o.namePath))}::text[], ${arr(part.map((o) => o.depth))}::int[])
+             as t(id, parent_id, name, description, email_notifications, id_path, name_path, depth)`);
+    }
+    for (const part of chunks([...this.orgUpdates.values()])) {
+      await this.tx.execute(sql`
+        update organizations o set description = v.description, email_notifications = v.email_notifications, updated_at = now()
+        from unnest(${arr(part.map((o) => o.id))}::uuid[], ${arr(part.map((o) => o.description))}::text[], ${bools(part.map((o) => o.emailNotifications))})
+             as v(id, description, email_notifications)
+        where o.id = v.id and o.tenant_id = ${tenant}`);
+    }
+  }
+
+  private async writeMembers(): Promise<void> {
+    const tenant = this.tenantId;
+    const touched = [...this.touched.values()];
+    const created = touched.filter((t) => t.created).map((t) => t.member);
+    for (const part of chunks(created)) {
+      await this.tx.execute(sql`
+        insert into tenant_members (id, tenant_id, user_id, status)
+        select id, ${tenant}::uuid, user_id, status
+        from unnest(${arr(part.map((m) => m.memberId))}::uuid[], ${arr(part.map((m) => m.userId))}::uuid[], ${arr(part.map((m) => m.status))}::text[]) as t(id, user_id, status)`);
+    }
+    for (const part of chunks([...this.membershipInserts.values()])) {
+      await this.tx.execute(sql`
+        insert into org_memberships (tenant_id, org_id, member_id, is_admin)
+        select ${tenant}::uuid, org_id, member_id, is_admin
+        from unnest(${arr(part.map((m) => m.orgId))}::uuid[], ${arr(part.map((m) => m.memberId))}::uuid[], ${bools(part.map((m) => m.isAdmin))}) as t(org_id, member_id, is_admin)`);
+    }
+    for (const part of chunks([...this.adminUpdates.values()])) {
+      await this.tx.execute(sql`
+        update org_memberships m set is_admin = v.is_admin, updated_at = now()
+        from unnest(${arr(part.map((m) => m.orgId))}::uuid[], ${arr(part.map((m) => m.memberId))}::uuid[], ${bools(part.map((m) => m.isAdmin))}) as v(org_id, member_id, is_admin)
+        where m.org_id = v.org_id and m.member_id = v.member_id and m.tenant_id = ${tenant}`);
+    }
+    const named = touched.filter((t) => t.names).map((t) => t.member);
+    for (const part of chunks(named)) {
+      await this.tx.execute(sql`
+        update users u set first_name = v.first_name, last_name = v.last_name, locale = v.locale, updated_at = now()
+        from unnest(${arr(part.map((m) => m.userId))}::uuid[], ${arr(part.map((m) => m.firstName))}::text[], ${arr(part.map((m) => m.lastName))}::text[],
+                    ${arr(part.map((m) => m.locale))}::text[]) as v(id, first_name, last_name, locale)
+        where u.id = v.id`);
+    }
+    const statuses = touched.filter((t) => !t.created && t.member.status !== t.initialStatus).map((t) => t.member);
+    for (const part of chunks(statuses)) {
+      await this.tx.execute(sql`
+        update tenant_members m set status = v.status, updated_at = now()
+        from unnest(${arr(part.map((m) => m.memberId))}::uuid[], ${arr(part.map((m) => m.status))}::text[]) as v(id, status)
+        where m.id = v.id and m.tenant_id = ${tenant}`);
+    }
+
+    // Service access: the whole set of each member whose services changed (setServiceAccess), and of new members.
+    const replaced = touched.filter((t) => !t.created && t.services).map((t) => t.member.memberId);
+    for (const part of chunks(replaced)) {
+      await this.tx.execute(sql`delete from service_access where tenant_id = ${tenant} and member_id = any(${arr(part)}::uuid[])`);
+    }
+    const access: { memberId: string; serviceId: string }[] = [];
+    for (const t of touched) {
+      if (!t.created && !t.services) continue;
+      for (const key of t.member.services) access.push({ memberId: t.member.memberId, serviceId: this.snapshot.servicesByKey.get(key)!.id });
+    }
+    for (const part of chunks(access)) {
+      await this.tx.execute(sql`
+        insert into service_access (tenant_id, member_id, service_id)
+        select ${tenant}::uuid, member_id, service_id from unnest(${arr(part.map((a) => a.memberId))}::uuid[], ${arr(part.map((a) => a.serviceId))}::uuid[]) as t(member_id, service_id)`);
+    }
+
+    // Group memberships: the difference between where each member was and where they are now.
+    const added: { group: SnapshotGroup; member: SnapshotMember }[] = [];
+    const removed: { group: SnapshotGroup; member: SnapshotMember }[] = [];
+    for (const t of touched) {
+      if (!t.groups) continue;
+      const now = new Set(t.member.groups.map((g) => g.id));
+      const before = new Set(t.initialGroups.map((g) => g.id));
+      for (const g of t.member.groups) if (!before.has(g.id)) added.push({ group: g, member: t.member });
+      for (const g of t.initialGroups) if (!now.has(g.id)) removed.push({ group: g, member: t.member });
+    }
+    for (const part of chunks(removed)) {
+      await this.tx.execute(sql`
+        delete from group_members g
+        using unnest(${arr(part.map((x) => x.group.id))}::uuid[], ${arr(part.map((x) => x.member.memberId))}::uuid[]) as v(group_id, member_id)
+        where g.group_id = v.group_id and g.member_id = v.member_id`);
+    }
+    for (const part of chunks(added)) {
+      await this.tx.execute(sql`
+        insert into group_members (tenant_id, group_id, member_id)
+        select ${tenant}::uuid, group_id, member_id from unnest(${arr(part.map((x) => x.group.id))}::uuid[], ${arr(part.map((x) => x.member.memberId))}::uuid[]) as t(group_id, member_id)`);
+    }
+    this.auditGroups('group.addMembers', added);
+    this.auditGroups('group.removeMembers', removed);
+  }
+
+  /** One event per group (at most GROUP_BULK_MAX emails each), as addGroupMembers / removeGroupMembers record a bulk change. */
+  private auditGroups(action: 'group.addMembers' | 'group.removeMembers', pairs: { group: SnapshotGroup; member: SnapshotMember }[]): void {
+    const byGroup = new Map<string, { group: SnapshotGroup; emails: string[] }>();
+    for (const { group, member } of pairs) {
+      const entry = byGroup.get(group.id);
+      if (entry) entry.emails.push(member.email);
+      else byGroup.set(group.id, { group, emails: [member.email] });
+    }
+    const groups = [...byGroup.values()].sort((a, b) => byText(a.group.name.toLowerCase(), b.group.name.toLowerCase()));
+    for (const { group, emails } of groups) {
+      emails.sort();
+      for (let i = 0; i < emails.length; i += GROUP_BULK_MAX) {
+        const members = emails.slice(i, i + GROUP_BULK_MAX);
+        const change = { members, count: members.length };
+        this.audit.push({
+          action,
+          targetType: 'group',
+          targetId: group.id,
+          targetLabel: group.name,
+          orgIdPaths: [],
+          before: action === 'group.addMembers' ? null : change,
+          after: action === 'group.addMembers' ? change : null,
+        });
+      }
+    }
+  }
+
+  /**
+   * Invitations of the members created invited (tokens always, emails and `invitation.send` when the
+   * org's notifications are on) and "added to TENANT" emails of registered users created active.
+   */
+  private async writeInvitations(): Promise<string[]> {
+    const invited: CreatedMember[] = [];
+    const added: CreatedMember[] = [];
+    for (const entry of this.audit) {
+      if (!('kind' in entry)) continue;
+      if (entry.member.status === 'invited') invited.push(entry);
+      else if (entry.member.status === 'active' && entry.notify) added.push(entry);
+    }
+    if (invited.length === 0 && added.length === 0) {
+      this.dropPlaceholders(new Map());
+      return [];
+    }
+
+    const [tenant] = await this.tx.execute<{ name: string; default_locale: Locale; expires_at: string }>(sql`
+      select name, default_locale, to_json(now() + make_interval(days => ${INVITATION_TTL_DAYS}))#>>'{}' as expires_at
+      from tenants where id = ${this.tenantId}`);
+    if (!tenant) throw new Error(`applyBatch: tenant ${this.tenantId} not found`);
+    const expiresAt = new Date(tenant.expires_at);
+    const actor = this.actor;
+    // As addUser names the inviter: in the recipient's language, the email when the actor has no name.
+    const inviter = (locale: Locale) => formatPersonName(actor, locale) || actor.email;
+
+    const tokens: { id: string; hash: string; member: SnapshotMember; sent: boolean }[] = [];
+    const messages: { id: string; to: string; template: EmailTemplateName; locale: Locale; props: string; key: string }[] = [];
+    const sendAudits = new Map<CreatedMember, AuditRow>();
+    const checked = new Set<EmailTemplateName>();
+    const secrets = randomBytes(32 * invited.length);
+    invited.forEach((entry, i) => {
+      const member = entry.member;
+      const raw = secrets.subarray(i * 32, i * 32 + 32).toString('base64url');
+      const token = { id: randomUUID(), hash: hashSecret(raw), member, sent: entry.notify };
+      tokens.push(token);
+      if (!entry.notify) return;
+      const locale: Locale = member.locale ?? tenant.default_locale;
+      const props = invitationEmailProps({
+        tenantName: tenant.name,
+        invitedBy: { userId: actor.userId, label: actor.email, name: inviter(locale) },
+        recipient: member,
+        locale,
+        rawToken: raw,
+        expiresAt,
+      });
+      messages.push({ id: randomUUID(), to: member.email, template: 'invitation', locale, props: emailProps(checked, 'invitation', props), key: `invitation-${token.id}` });
+      sendAudits.set(entry, {
+        action: 'invitation.send',
+        targetType: 'member',
+        targetId: member.memberId,
+        targetLabel: member.email,
+        orgIdPaths: [entry.orgIdPath],
+        before: null,
+        after: { invitationId: token.id, expiresAt: expiresAt.toISOString() },
+      });
+    });
+    const signInUrl = new URL('/sign-in', env().APP_URL).toString();
+    for (const { member } of added) {
+      const locale: Locale = member.locale ?? tenant.default_locale;
+      const props = { tenantName: tenant.name, inviterName: inviter(locale), recipientName: member.firstName || undefined, signInUrl };
+      messages.push({ id: randomUUID(), to: member.email, template: 'member-added', locale, props: emailProps(checked, 'member-added', props), key: `member-added-${member.memberId}` });
+    }
+
+    for (const part of chunks(tokens)) {
+      await this.tx.execute(sql`
+        insert into user_tokens (id, kind, token_hash, user_id, tenant_id, member_id, created_by_user_id, expires_at, email_sent_at)
+        select id, 'invitation', token_hash, user_id, ${this.tenantId}::uuid, member_id, ${actor.userId}::uuid,
+               now() + make_interval(days => ${INVITATION_TTL_DAYS}), case when sent then now() end
+        from unnest(${arr(part.map((t) => t.id))}::uuid[], ${arr(part.map((t) => t.hash))}::text[], ${arr(part.map((t) => t.member.userId))}::uuid[],
+                    ${arr(part.map((t) => t.member.memberId))}::uuid[], ${bools(part.map((t) => t.sent))}) as t(id, token_hash, user_id, member_id, sent)`);
+    }
+    const ids: string[] = [];
+    for (const part of chunks(messages)) {
+      const rows = await this.tx.execute<{ id: string }>(sql`
+        insert into email_messages (id, tenant_id, to_address, template, locale, props, idempotency_key, status)
+        select id, ${this.tenantId}::uuid, to_address, template, locale, props::jsonb, idempotency_key, 'queued'
+        from unnest(${arr(part.map((m) => m.id))}::uuid[], ${arr(part.map((m) => m.to))}::text[], ${arr(part.map((m) => m.template))}::text[],
+                    ${arr(part.map((m) => m.locale))}::text[], ${arr(part.map((m) => m.props))}::text[], ${arr(part.map((m) => m.key))}::text[])
+             with ordinality as t(id, to_address, template, locale, props, idempotency_key, n)
+        order by n
+        on conflict (idempotency_key) do nothing
+        returning id`);
+      for (const r of rows) ids.push(r.id);
+    }
+    this.dropPlaceholders(sendAudits);
+    return ids;
+  }
+
+  /** Puts each created member's invitation.send (if any) where its placeholder stood, right after its member.create. */
+  private dropPlaceholders(sendAudits: Map<CreatedMember, AuditRow>): void {
+    let w = 0;
+    for (let r = 0; r < this.audit.length; r++) {
+      const entry = this.audit[r]!;
+      if ('kind' in entry) {
+        const send = sendAudits.get(entry);
+        if (send) this.audit[w++] = send;
+      } else this.audit[w++] = entry;
+    }
+    this.audit.length = w;
+  }
+
+  private async writeDeletes(): Promise<void> {
+    // Members first (their memberships go with them), then orgs, which are empty by then.
+    for (const part of chunks(this.memberDeletes)) {
+      await this.tx.execute(sql`delete from tenant_members where tenant_id = ${this.tenantId} and id = any(${arr(part)}::uuid[])`);
+    }
+    for (const part of chunks(this.orgDeletes)) {
+      await this.tx.execute(sql`delete from organizations where tenant_id = ${this.tenantId} and id = any(${arr(part)}::uuid[])`);
+    }
+  }
+
+  private async writeAudit(): Promise<void> {
+    const rows = this.audit as AuditRow[];
+    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+    for (const part of chunks(rows)) {
+      await this.tx.execute(sql`
+        insert into audit_events (tenant_id, actor_user_id, actor_label, action, target_type, target_id, target_label, org_id_paths, before, after, import_id)
+        select ${this.tenantId}::uuid, ${this.actor.userId}::uuid, ${this.actor.email}, action, target_type, target_id, target_label,
+               org_id_paths::text[], before::jsonb, after::jsonb, ${this.importId}::uuid
+        from unnest(${arr(part.map((a) => a.action))}::text[], ${arr(part.map((a) => a.targetType))}::text[], ${arr(part.map((a) => a.targetId))}::text[],
+                    ${arr(part.map((a) => a.targetLabel))}::text[], ${arr(part.map((a) => pgTextArray(a.orgIdPaths)))}::text[],
+                    ${arr(part.map((a) => json(a.before)))}::text[], ${arr(part.map((a) => json(a.after)))}::text[])
+             with ordinality as t(action, target_type, target_id, target_label, org_id_paths, before, after, n)
+        order by n`);
+    }
+  }
+}
+
+/** What the audit log keeps of an org (lib/orgs snapshot): readable fields only. */
+function orgAudit(org: SnapshotOrg) {
+  return { name: org.name, namePath: org.namePath, description: org.description, emailNotifications: org.emailNotifications };
+}
+
+/**
+ * Props as sendEmail stores them (the template's schema output, as JSON). Every message of a batch
+ * is built the same way from the same kinds of values, so the schema checks the first of each
+ * template (a bad tenant name or APP_URL fails the batch) and the rest are serialised as they are
+ * (their only Date, expiresAt, becomes the same ISO text either way).
+ */
+function emailProps(checked: Set<EmailTemplateName>, template: EmailTemplateName, props: object): string {
+  if (checked.has(template)) return JSON.stringify(props);
+  checked.add(template);
+  return JSON.stringify(emailTemplates[template].schema.parse(props));
+}
+
+function text(value: ChangeValue | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function flag(value: ChangeValue | undefined): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+
