@@ -377,7 +377,8 @@ describe('readImportFile: refusals', () => {
     const big = Buffer.alloc(20 * 1024 * 1024 + 1, 0x41);
     const err = await refusal(big, 'big.csv');
     expect(err.key).toBe('tooLarge');
-    expect(err.params).toEqual({ sizeMb: 20, limitMb: 20 });
+    // One byte over reads as 20.1 MB, never as "20 MB; up to 20 MB".
+    expect(err.params).toEqual({ sizeMb: 20.1, limitMb: 20 });
     expect(await key(Buffer.alloc(0), 'users.xlsx')).toBe('empty');
     expect(await key(Buffer.from('\ufeff  \r\n\r\n'), 'users.csv')).toBe('empty');
   });
