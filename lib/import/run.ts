@@ -259,8 +259,9 @@ export async function runApply(db: Db, importId: string, options: RunOptions = {
 
   let processed = imp.processedRows;
   const counts = fullCounts(imp.counts);
+  const invitations: string[] = [];
   for (let i = 0; i < order.length; i += batchSize) {
-    if (options.signal?.aborted) return; // resumed by the sweep when the worker starts again
+    if (options.signal?.aborted) return deliver(invitations, importId, log); // resumed by the sweep when the worker starts again
     const batch = order.slice(i, i + batchSize);
     const result = await db.transaction(async (tx) => {
       const [current] = await tx
@@ -279,14 +280,27 @@ export async function runApply(db: Db, importId: string, options: RunOptions = {
         .where(eq(imports.id, importId));
       return emailMessageIds;
     });
-    if (result === 'stop') return;
-    if (result === 'cancel') return finish(db, imp, 'cancelled');
+    if (result === 'stop') return deliver(invitations, importId, log);
+    if (result === 'cancel') {
+      await deliver(invitations, importId, log);
+      return finish(db, imp, 'cancelled');
+    }
     processed += batch.length;
-    await deliverQueuedEmails(result).catch((err: unknown) => log(`invitations of import ${importId} left to the email sweep: ${(err as Error).message}`));
+    invitations.push(...result);
     await options.onBatch?.(processed);
   }
   log(`applied import ${importId}: ${order.length} rows in ${Date.now() - started} ms`);
+  await deliver(invitations, importId, log);
   await finish(db, imp, 'completed');
+}
+
+/**
+ * Rings the email worker for the invitations an apply queued. Once the apply is done, not per
+ * batch: rendering and sending would take the cores the apply needs. The messages are committed
+ * with their batch, so a crash before this leaves them to the email sweep.
+ */
+async function deliver(messageIds: string[], importId: string, log: (line: string) => void): Promise<void> {
+  await deliverQueuedEmails(messageIds).catch((err: unknown) => log(`invitations of import ${importId} left to the email sweep: ${(err as Error).message}`));
 }
 
 /** Each row's applied outcome, message and changes, in one statement per chunk. */
