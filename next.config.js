@@ -9,7 +9,9 @@ const nextConfig = {
   serverExternalPackages: ['@node-rs/argon2', 'bullmq', 'ioredis', 'postgres'],
   poweredByHeader: false,
   experimental: {
-    serverActions: { bodySizeLimit: '2mb' },
+    // Spreadsheet imports are uploaded through a server action: files of up to 20 MB (SPEC 3.5)
+    // plus the multipart envelope. The upload form refuses larger files before sending them.
+    serverActions: { bodySizeLimit: '21mb' },
   },
 };
 

@@ -22,6 +22,8 @@ export function buildNav(actor: Actor, role: RoleKey, t: T, current: string): Na
       [admin, 'users', 'nav.users'],
       [tenantAdmin, 'groups', 'nav.groups'],
       [admin, 'invitations', 'nav.invitations'],
+      // Spreadsheet import: whoever may import.create (tenant and org administrators; an org admin's rows outside their subtree fail).
+      [admin, 'imports', 'nav.imports'],
       [tenantAdmin, 'contracts', 'nav.contracts'],
       [tenantAdmin, 'api-tokens', 'nav.apiTokens'],
       [admin, 'audit', 'nav.audit'],

@@ -16,6 +16,8 @@ import importRowsEn from './import-rows.en.json';
 import importRowsJa from './import-rows.ja.json';
 import importTemplateEn from './import-template.en.json';
 import importTemplateJa from './import-template.ja.json';
+import importsEn from './imports.en.json';
+import importsJa from './imports.ja.json';
 import invitationsEn from './invitations.en.json';
 import invitationsJa from './invitations.ja.json';
 import ja from './ja.json';
@@ -47,6 +49,6 @@ function buildCatalogue(parts: Messages[]): Messages {
 }
 
 export const catalogues: Record<Locale, Messages> = {
-  en: buildCatalogue([en, orgsEn, usersEn, invitationsEn, auditEn, memberListEn, groupsEn, catalogEn, accessEn, apiTokensEn, permissionsEn, importTemplateEn, importRowsEn, importFileEn]),
-  ja: buildCatalogue([ja, orgsJa, usersJa, invitationsJa, auditJa, memberListJa, groupsJa, catalogJa, accessJa, apiTokensJa, permissionsJa, importTemplateJa, importRowsJa, importFileJa]),
+  en: buildCatalogue([en, orgsEn, usersEn, invitationsEn, auditEn, memberListEn, groupsEn, catalogEn, accessEn, apiTokensEn, permissionsEn, importTemplateEn, importRowsEn, importFileEn, importsEn]),
+  ja: buildCatalogue([ja, orgsJa, usersJa, invitationsJa, auditJa, memberListJa, groupsJa, catalogJa, accessJa, apiTokensJa, permissionsJa, importTemplateJa, importRowsJa, importFileJa, importsJa]),
 };

@@ -1,0 +1,13 @@
+import { resultsDownload } from '../_lib/results-download';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * GET /t/:tenant/imports/:id/results — the results workbook: the rows as uploaded plus Result and
+ * Message, failed rows highlighted (during the preview: the planned outcomes). 404 before the
+ * import has rows and for whoever may not view it.
+ */
+export async function GET(_request: Request, { params }: { params: Promise<{ tenant: string; importId: string }> }): Promise<Response> {
+  const { tenant, importId } = await params;
+  return resultsDownload(tenant, importId, false);
+}
