@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { xlsxResponse } from '@/lib/downloads';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { createTranslator, type AbstractIntlMessages } from 'next-intl';
 import type { Db } from '@/db/client';
 import { importRows, type ImportOperation, type ImportStatus, type RowOutcome } from '@/db/schema';
 import type { Actor } from '@/lib/actor';
@@ -9,11 +8,11 @@ import { authenticateApiToken } from '@/lib/api-tokens';
 import { authorize, type ImportSummary } from '@/lib/authz';
 import { DomainError, ForbiddenError, NotFoundError } from '@/lib/errors';
 import { negotiateLocale, type Locale } from '@/lib/i18n/config';
-import { catalogues } from '@/lib/i18n/messages';
-import { columnHeader, MAX_FILE_BYTES, OPERATIONS, SHEET_NAMES, type ColumnKey, type Entity } from '@/lib/import/columns';
+import { storedKeyTranslator } from '@/lib/i18n/translate';
+import { MAX_FILE_BYTES, OPERATIONS, SHEET_NAMES, type Entity } from '@/lib/import/columns';
 import { ImportFileError, type ImportFileErrorKey } from '@/lib/import/errors';
-import { rowMessageTranslator, writeResultsWorkbook } from '@/lib/import/results-workbook';
-import { loadImportProgress, requestApply, uploadImport, type ImportProgress } from '@/lib/imports';
+import { columnLabelFor, resultsFileName, rowMessageTranslator, writeResultsWorkbook } from '@/lib/import/results-workbook';
+import { hasResults, importProgress, loadImport, requestApply, uploadImport, type ImportProgress } from '@/lib/imports';
 
 /*
  * The import automation API (docs/api.md, issue 5 point 7), for HR systems that feed a daily file:
@@ -146,29 +145,10 @@ export function requestLocale(request: Request): Locale {
   return negotiateLocale(request.headers.get('accept-language')) === 'ja' ? 'ja' : 'en';
 }
 
-type LooseTranslate = ((key: string, values?: Record<string, string | number>) => string) & { has(key: string): boolean };
-
-/** Translates a full catalogue key with params; a key the catalogue lacks (or a failing format) comes back as the key. */
-function catalogueTranslator(locale: Locale): (key: string, params?: Record<string, string | number>) => string {
-  const t = createTranslator({
-    locale,
-    messages: catalogues[locale] as AbstractIntlMessages,
-    onError: () => {},
-    getMessageFallback: ({ key }) => key,
-  }) as unknown as LooseTranslate;
-  return (key, params = {}) => {
-    if (!t.has(key)) return key;
-    try {
-      return t(key, params);
-    } catch {
-      return key;
-    }
-  };
-}
-
 /** The message of a refused file (`importFile.errors.<key>`) in a locale. */
 export function fileErrorMessage(locale: Locale, key: ImportFileErrorKey | string, params: Record<string, string | number>): string {
-  return catalogueTranslator(locale)(fullFileErrorKey(key), params);
+  const full = fullFileErrorKey(key);
+  return storedKeyTranslator(locale)(full, params) ?? full;
 }
 
 /** Import errors are stored as a full key (`importFile.errors.tooManyRows`, `imports.errors.workerFailed`) or a bare ImportFileErrorKey. */
@@ -267,30 +247,6 @@ function parseForm(form: FormData): UploadForm | { invalid: string } {
 
 const importUrl = (id: string) => `${API_BASE}/${id}`;
 
-type ResultsState = 'ready' | 'not_ready' | 'none';
-
-/** Whether the results workbook can be made: once the plan exists, while its rows exist. */
-async function resultsState(db: Db, importId: string, status: ImportStatus): Promise<ResultsState> {
-  if (status === 'uploaded' || status === 'planning') return 'not_ready';
-  if (status === 'discarded') return 'none';
-  if (status === 'failed') {
-    // Failed while planning (no rows) or while applying (rows, with what was applied).
-    const [row] = await db.select({ one: sql<number>`1` }).from(importRows).where(eq(importRows.importId, importId)).limit(1);
-    return row ? 'ready' : 'none';
-  }
-  return 'ready';
-}
-
-/** A column's label in messages: the header as uploaded when the file had it, else the template's. */
-function labelFor(imp: ImportSummary, entity: Entity, locale: Locale) {
-  const sheet = imp.headers[entity];
-  return (key: ColumnKey): string => {
-    const i = sheet?.columns.indexOf(key) ?? -1;
-    const label = i >= 0 ? sheet?.labels[i]?.trim() : undefined;
-    return label || columnHeader(entity, key, locale);
-  };
-}
-
 /** The first failed rows (planned or applied outcome `error`), with their messages in `locale`. */
 async function errorRows(db: Db, imp: ImportSummary, progress: ImportProgress, locale: Locale): Promise<ApiErrorRow[]> {
   if (progress.plannedCounts.error === 0 && progress.counts.error === 0) return [];
@@ -311,17 +267,16 @@ async function errorRows(db: Db, imp: ImportSummary, progress: ImportProgress, l
     entity: r.entity,
     row: r.rowNumber,
     key: r.messageKey ? r.messageKey.replace(/^errors\./, '') : null,
-    message: message(r.messageKey, r.messageParams, labelFor(imp, r.entity, locale)),
+    message: message(r.messageKey, r.messageParams, columnLabelFor(imp.headers, r.entity, locale)),
   }));
 }
 
 /** The import as the API shows it; NotFoundError when the actor may not see it. */
 async function loadApiImport(db: Db, actor: Actor, importId: string, locale: Locale): Promise<ApiImport> {
-  const { import: imp } = await authorize(db, actor, 'import.view', { type: 'import', id: importId });
-  const progress = await loadImportProgress(db, actor, imp.id);
-  const [errors, results] = await Promise.all([errorRows(db, imp, progress, locale), resultsState(db, imp.id, progress.status)]);
+  const imp = await loadImport(db, actor, importId);
+  const progress = await importProgress(db, imp);
+  const errors = await errorRows(db, imp, progress, locale);
   const url = importUrl(imp.id);
-  const t = catalogueTranslator(locale);
   return {
     id: progress.id,
     url,
@@ -349,13 +304,13 @@ async function loadApiImport(db: Db, actor: Actor, importId: string, locale: Loc
     cancelRequested: progress.cancelRequested,
     sheets: progress.sheets.map((s) => ({ sheet: SHEET_NAMES[s.entity].en, entity: s.entity, ignoredColumns: s.ignored })),
     error: progress.error
-      ? { key: shortKey(progress.error.key), message: t(fullFileErrorKey(progress.error.key), progress.error.params), params: progress.error.params }
+      ? { key: shortKey(progress.error.key), message: fileErrorMessage(locale, progress.error.key, progress.error.params), params: progress.error.params }
       : null,
     errors,
     links: {
       self: url,
       apply: progress.status === 'planned' ? `${url}/apply` : null,
-      results: results === 'ready' ? `${url}/results.xlsx` : null,
+      results: progress.hasResults ? `${url}/results.xlsx` : null,
     },
   };
 }
@@ -466,15 +421,12 @@ export async function handleImportResults(db: Db, request: Request, importId: st
   return guarded(reply, 'results', async () => {
     const gated = await gate(db, request, reply, 'import.view');
     if (!gated.ok) return gated.response;
-    const { import: imp } = await authorize(db, gated.actor, 'import.view', { type: 'import', id: importId });
-    const state = await resultsState(db, imp.id, imp.status);
-    if (state === 'not_ready') {
-      return reply.error(409, 'not_ready', { message: 'the file is still being checked; try again when its status is planned', status: imp.status });
+    const imp = await loadImport(db, gated.actor, importId);
+    if (!hasResults(imp)) {
+      return imp.status === 'uploaded' || imp.status === 'planning'
+        ? reply.error(409, 'not_ready', { message: 'the file is still being checked; try again when its status is planned', status: imp.status })
+        : reply.error(409, 'no_results', { message: `this import has no rows to report (it is ${imp.status})`, status: imp.status });
     }
-    if (state === 'none') {
-      return reply.error(409, 'no_results', { message: `this import has no rows to report (it is ${imp.status})`, status: imp.status });
-    }
-    const stem = imp.fileName.replace(/\.[^.]*$/, '') || 'import';
-    return xlsxResponse(`${stem}-results.xlsx`, (output) => writeResultsWorkbook(db, imp, output), { 'server-timing': reply.timing() });
+    return xlsxResponse(resultsFileName(imp, 'results'), (output) => writeResultsWorkbook(db, imp, output), { 'server-timing': reply.timing() });
   });
 }

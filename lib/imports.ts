@@ -39,10 +39,6 @@ export const LARGE_IMPORT_ROWS = 1_000;
 export const IMPORT_PAGE_SIZE = 20;
 export const IMPORT_ROWS_PAGE_SIZE = 50;
 
-/** Statuses in which the import still has work ahead (the history shows them as in progress). */
-export const ACTIVE_STATUSES: readonly ImportStatus[] = ['uploaded', 'planning', 'planned', 'queued', 'applying'];
-const FINISHED_STATUSES: readonly ImportStatus[] = ['completed', 'failed', 'cancelled', 'discarded'];
-
 export const zImportOperation = z.enum(OPERATIONS, { message: 'imports.errors.operation' });
 
 export interface UploadImportInput {
@@ -139,14 +135,26 @@ export async function ring(job: 'import.plan' | 'import.apply', importId: string
   }
 }
 
-async function loadForChange(db: Db, actor: Actor, importId: string): Promise<ImportSummary> {
+/**
+ * The import, for someone who may see it (import.view: NotFoundError otherwise). Reads and
+ * downloads take the import loaded here, so a request authorizes it once.
+ */
+export async function loadImport(db: Db, actor: Actor, importId: string): Promise<ImportSummary> {
   const { import: row } = await authorize(db, actor, 'import.view', { type: 'import', id: importId });
   return row;
 }
 
+/**
+ * Whether the import has rows to show and download: its plan was stored (plannedCounts is set
+ * with the rows) and not discarded since. A file refused while planning has none.
+ */
+export function hasResults(imp: Pick<ImportSummary, 'status' | 'plannedCounts'>): boolean {
+  return imp.status !== 'discarded' && Object.keys(imp.plannedCounts).length > 0;
+}
+
 /** Puts a planned import in its tenant's line; the worker applies it when its turn comes. */
 export async function requestApply(db: Db, actor: Actor, importId: string): Promise<void> {
-  const row = await loadForChange(db, actor, importId);
+  const row = await loadImport(db, actor, importId);
   await db.transaction(async (tx) => {
     const [updated] = await tx
       .update(imports)
@@ -167,7 +175,7 @@ export async function requestApply(db: Db, actor: Actor, importId: string): Prom
 
 /** Drops a preview: the rows go, the history keeps the file's name and counts. */
 export async function discardImport(db: Db, actor: Actor, importId: string): Promise<void> {
-  const row = await loadForChange(db, actor, importId);
+  const row = await loadImport(db, actor, importId);
   await db.transaction(async (tx) => {
     const [updated] = await tx
       .update(imports)
@@ -191,7 +199,7 @@ export async function discardImport(db: Db, actor: Actor, importId: string): Pro
  * what was applied stays, and the rows not reached are reported as not applied.
  */
 export async function cancelImport(db: Db, actor: Actor, importId: string): Promise<{ status: ImportStatus }> {
-  const row = await loadForChange(db, actor, importId);
+  const row = await loadImport(db, actor, importId);
   const status = await db.transaction(async (tx) => {
     const [current] = await tx.select({ status: imports.status }).from(imports).where(eq(imports.id, row.id)).for('update');
     let next: ImportStatus;
@@ -295,6 +303,8 @@ export interface ImportProgress {
   /** Imports of the tenant ahead of this one in line (queued only). */
   queuePosition: number | null;
   cancelRequested: boolean;
+  /** The rows can be shown and the results downloaded (`hasResults`). */
+  hasResults: boolean;
   plannedCounts: Record<RowOutcome, number>;
   counts: Record<RowOutcome, number>;
   /** Sheets of the file: the header row, and which headers are ignored (extra columns). */
@@ -311,7 +321,11 @@ export function fullCounts(counts: OutcomeCounts | null | undefined): Record<Row
 
 /** The import's progress for someone who may view it (NotFoundError otherwise). */
 export async function loadImportProgress(db: Db, actor: Actor, importId: string, now = new Date()): Promise<ImportProgress> {
-  const row = await loadForChange(db, actor, importId);
+  return importProgress(db, await loadImport(db, actor, importId), now);
+}
+
+/** The progress of an import `loadImport` returned. */
+export async function importProgress(db: Db, row: ImportSummary, now = new Date()): Promise<ImportProgress> {
   const [uploader, ahead] = await Promise.all([
     row.uploadedByUserId
       ? db.select({ email: users.email }).from(users).where(eq(users.id, row.uploadedByUserId)).limit(1)
@@ -341,7 +355,7 @@ async function countAhead(db: Db, row: ImportSummary): Promise<number> {
   return result?.n ?? 0;
 }
 
-export function progressOf(row: ImportSummary, uploadedBy: string | null, queuePosition: number | null, now = new Date()): ImportProgress {
+function progressOf(row: ImportSummary, uploadedBy: string | null, queuePosition: number | null, now = new Date()): ImportProgress {
   const elapsed = row.startedAt ? ((row.finishedAt ?? now).getTime() - row.startedAt.getTime()) / 1000 : 0;
   const rate = row.startedAt && elapsed > 0 && row.processedRows > 0 ? row.processedRows / elapsed : null;
   const left = row.totalRows - row.processedRows;
@@ -367,6 +381,7 @@ export function progressOf(row: ImportSummary, uploadedBy: string | null, queueP
     secondsLeft: row.status === 'applying' && rate ? Math.ceil(left / rate) : null,
     queuePosition,
     cancelRequested: row.cancelRequestedAt !== null,
+    hasResults: hasResults(row),
     plannedCounts: fullCounts(row.plannedCounts),
     counts: fullCounts(row.counts),
     sheets,
@@ -395,17 +410,15 @@ export const zRowFilter = z.object({
 export type RowFilter = z.input<typeof zRowFilter>;
 
 /**
- * An import's rows, by sheet and row number, filtered by outcome (the applied one once the apply
+ * The rows of an import `loadImport` returned, by sheet and row number, filtered by outcome (the applied one once the apply
  * has started, else the planned one; `not_applied`: rows an interrupted apply never reached).
  */
 export async function listImportRows(
   db: Db,
-  actor: Actor,
-  importId: string,
+  row: ImportSummary,
   filter: RowFilter = {},
   pageSize = IMPORT_ROWS_PAGE_SIZE,
 ): Promise<{ rows: ImportRowView[]; total: number; page: number }> {
-  const row = await loadForChange(db, actor, importId);
   const f = zRowFilter.parse(filter);
   const applyPhase = ['applying', 'completed', 'failed', 'cancelled'].includes(row.status) && row.startedAt !== null;
   const effective = applyPhase ? importRows.outcome : importRows.plannedOutcome;
@@ -439,8 +452,4 @@ export async function listImportRows(
       messageParams: r.messageParams,
     })),
   };
-}
-
-export function isFinished(status: ImportStatus): boolean {
-  return FINISHED_STATUSES.includes(status);
 }

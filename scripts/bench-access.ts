@@ -16,6 +16,7 @@ import { closeDb, createDb } from '@/db/client';
 import { loadActor } from '@/lib/actor';
 import { createApiToken } from '@/lib/api-tokens';
 import { baseUrl, log, recreateDatabase, stat, type Stat } from './lib/bench-db';
+import { GROUP_WORDS, SERVICES, SITES } from './lib/bench-catalog';
 
 const BENCH_DB = 'tenantry_bench_access';
 const TENANT_ID = '00000000-0000-4000-8000-00000000a001';
@@ -26,21 +27,6 @@ const TARGET_GROUPS = 20;
 const GROUPS = 40;
 const CONTRACTS_PER_SERVICE = 50;
 
-// The catalog: 10 services (key, name, Japanese name).
-const SERVICES: [string, string, string][] = [
-  ['cloud', 'Enterprise Cloud 2.0', 'エンタープライズクラウド 2.0'],
-  ['playbook', 'Clarity Playbook', 'クラリティ プレイブック'],
-  ['storage', 'Object Storage', 'オブジェクトストレージ'],
-  ['mail', 'Secure Mail', 'セキュアメール'],
-  ['crm', 'Customer Hub', 'カスタマーハブ'],
-  ['analytics', 'Insight Analytics', 'インサイト分析'],
-  ['backup', 'Managed Backup', 'マネージドバックアップ'],
-  ['voice', 'Cloud Voice', 'クラウド音声'],
-  ['sign', 'E-Sign', '電子署名'],
-  ['workflow', 'Workflow Studio', 'ワークフロースタジオ'],
-];
-const GROUP_WORDS = ['Sales', 'HR', 'Engineering', 'Finance', 'Support', 'Marketing', 'Legal', 'Operations', '営業部', '人事部', '開発部', '経理部'];
-const SITES = ['Tokyo', 'Osaka', 'Nagoya', 'Fukuoka', 'London', 'New York'];
 
 
 /** Set-based seed: a handful of INSERT … SELECT statements, no row-by-row round trips. */

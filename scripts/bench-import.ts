@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { baseUrl, log, recreateDatabase } from './lib/bench-db';
+import { GROUP_WORDS, SERVICES, SITES } from './lib/bench-catalog';
 import { alive, cmdline, cpuSeconds, machineCpuSeconds, peakRssMb, processTree, resetPeakRss } from './lib/procfs';
 
 const BENCH_DB = 'tenantry_bench_import';
@@ -51,20 +52,6 @@ const ANALYZE_DURING_APPLY = process.env.BENCH_ANALYZE_DURING_APPLY === '1';
 
 const TARGETS = { apply_s: 10, ratio: 3, worker_peak_rss_mb: 300 };
 
-const SERVICES: [string, string, string][] = [
-  ['cloud', 'Enterprise Cloud 2.0', 'エンタープライズクラウド 2.0'],
-  ['playbook', 'Clarity Playbook', 'クラリティ プレイブック'],
-  ['storage', 'Object Storage', 'オブジェクトストレージ'],
-  ['mail', 'Secure Mail', 'セキュアメール'],
-  ['crm', 'Customer Hub', 'カスタマーハブ'],
-  ['analytics', 'Insight Analytics', 'インサイト分析'],
-  ['backup', 'Managed Backup', 'マネージドバックアップ'],
-  ['voice', 'Cloud Voice', 'クラウド音声'],
-  ['sign', 'E-Sign', '電子署名'],
-  ['workflow', 'Workflow Studio', 'ワークフロースタジオ'],
-];
-const GROUP_WORDS = ['Sales', 'HR', 'Engineering', 'Finance', 'Support', 'Marketing', 'Legal', 'Operations', '営業部', '人事部', '開発部', '経理部'];
-const SITES = ['Tokyo', 'Osaka', 'Nagoya', 'Fukuoka', 'London', 'New York'];
 const groupName = (g: number) => `${GROUP_WORDS[g % GROUP_WORDS.length]} ${SITES[g % SITES.length]} ${g}`;
 const divisionName = (d: number) => (d % 2 === 0 ? `第${d}事業部` : `Division ${String(d).padStart(2, '0')}`);
 const teamName = (t: number) => (t % 3 === 0 ? `チーム ${t}` : `Team ${String(t).padStart(2, '0')}`);

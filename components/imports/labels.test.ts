@@ -1,8 +1,8 @@
 import { createTranslator } from 'next-intl';
 import { describe, expect, it } from 'vitest';
 import { catalogues } from '@/lib/i18n/messages';
-import { changeValue, duration, fieldLabel, hasRows, labelCase, orgPath, outcomesFor } from './labels';
-import { fullCounts } from '@/lib/imports';
+import { changeValue, duration, fieldLabel, labelCase, orgPath, outcomesFor } from './labels';
+import { fullCounts, hasResults } from '@/lib/imports';
 
 const rows = (locale: 'en' | 'ja') => createTranslator({ locale, messages: catalogues[locale], namespace: 'importRows' }) as unknown as (k: string) => string;
 const durations = (locale: 'en' | 'ja') =>
@@ -50,15 +50,17 @@ describe('import screen labels', () => {
     expect(outcomesFor('delete', fullCounts({ unchanged: 1 }))).toEqual(['unchanged', 'deleted', 'not_found', 'error']);
   });
 
-  it('has rows from the preview on (a file refused while checking has none)', () => {
-    expect(hasRows('uploaded', null)).toBe(false);
-    expect(hasRows('planning', null)).toBe(false);
-    expect(hasRows('planned', null)).toBe(true);
-    expect(hasRows('queued', null)).toBe(true);
-    expect(hasRows('discarded', null)).toBe(false);
-    expect(hasRows('failed', null)).toBe(false);
-    expect(hasRows('failed', '2030-01-01T00:00:00Z')).toBe(true);
-    expect(hasRows('cancelled', null)).toBe(true);
+  it('has rows from the preview on: once the plan is stored, until it is discarded (a file refused while checking has none)', () => {
+    const planned = fullCounts({ created: 2 });
+    expect(hasResults({ status: 'uploaded', plannedCounts: {} })).toBe(false);
+    expect(hasResults({ status: 'planning', plannedCounts: {} })).toBe(false);
+    expect(hasResults({ status: 'planned', plannedCounts: planned })).toBe(true);
+    expect(hasResults({ status: 'queued', plannedCounts: planned })).toBe(true);
+    expect(hasResults({ status: 'discarded', plannedCounts: planned })).toBe(false);
+    expect(hasResults({ status: 'failed', plannedCounts: {} })).toBe(false);
+    // Failed after planning (the uploader lost their rights while queued, or the apply failed): the rows are there.
+    expect(hasResults({ status: 'failed', plannedCounts: planned })).toBe(true);
+    expect(hasResults({ status: 'cancelled', plannedCounts: planned })).toBe(true);
   });
 
   it('capitalises outcome words as labels in English only', () => {

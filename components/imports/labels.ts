@@ -28,12 +28,6 @@ export const LIVE_STATUSES: readonly ImportStatus[] = ['uploaded', 'planning', '
 /** Statuses in which the rows carry applied outcomes (once the apply has started). */
 export const APPLY_STATUSES: readonly ImportStatus[] = ['applying', 'completed', 'failed', 'cancelled'];
 
-/** Statuses in which the import has rows to show and download: from the preview on. */
-export function hasRows(status: ImportStatus, startedAt: Date | string | null): boolean {
-  if (status === 'failed') return startedAt !== null;
-  return ['planned', 'queued', 'applying', 'completed', 'cancelled'].includes(status);
-}
-
 /** An outcome word as a label: `importRows.outcomes` words, capitalised in English ("created" → "Created"). */
 export function labelCase(word: string, locale: string): string {
   return locale === 'en' ? word.charAt(0).toUpperCase() + word.slice(1) : word;

@@ -1,12 +1,11 @@
 import type { Writable } from 'node:stream';
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import type ExcelJS from 'exceljs';
-import { createTranslator, type AbstractIntlMessages } from 'next-intl';
 import type { Db } from '@/db/client';
 import { importRows, type ImportHeaders, type ImportStatus, type RowOutcome } from '@/db/schema';
 import type { ImportSummary } from '@/lib/authz';
 import type { Locale } from '@/lib/i18n/config';
-import { catalogues } from '@/lib/i18n/messages';
+import { storedKeyTranslator } from '@/lib/i18n/translate';
 import { neutraliseFormula } from './cells';
 import { COLUMN_SPECS, columnHeader, ENTITIES, type ColumnKey, type Entity } from './columns';
 import { loadTemplateBasics } from './export';
@@ -59,31 +58,17 @@ export interface ResultsWorkbookOptions {
 }
 
 type RowMessageParams = Record<string, string | number>;
-type LooseTranslate = ((key: string, values?: RowMessageParams) => string) & { has(key: string): boolean };
-
 /** Translates row messages (`importRows.<key>`) in a locale, falling back to the key. `messages`: the locale's catalogue (tests pass their own). */
 export function rowMessageTranslator(
   locale: Locale,
-  messages: Record<string, unknown> = catalogues[locale],
+  messages?: Record<string, unknown>,
 ): (key: string | null, params: RowMessageParams | null, columnLabel: (key: ColumnKey) => string) => string {
-  const t = createTranslator({
-    locale,
-    messages: messages as AbstractIntlMessages,
-    onError: () => {},
-    getMessageFallback: ({ key }) => key,
-  }) as unknown as LooseTranslate;
+  const t = storedKeyTranslator(locale, messages);
   return (key, params, columnLabel) => {
     if (!key) return '';
-    const full = `importRows.${key}`;
-    if (!t.has(full)) return key;
     const values: RowMessageParams = { ...(params ?? {}) };
     if (typeof values.column === 'string') values.column = columnLabel(values.column as ColumnKey);
-    try {
-      const text = t(full, values);
-      return text === full ? key : text;
-    } catch {
-      return key;
-    }
+    return t(`importRows.${key}`, values) ?? key;
   };
 }
 
@@ -127,8 +112,19 @@ async function* mapBatches<A, B>(batches: AsyncIterable<A[]>, f: (a: A) => B): A
   for await (const batch of batches) yield batch.map(f);
 }
 
+const FILE_SUFFIX = {
+  en: { results: 'results', failed: 'failed-rows' },
+  ja: { results: '結果', failed: '失敗した行' },
+} as const;
+
+/** "staff.xlsx" → "staff-results.xlsx", in the import's language like the workbook inside. */
+export function resultsFileName(imp: Pick<ImportSummary, 'fileName' | 'locale'>, kind: 'results' | 'failed'): string {
+  const base = imp.fileName.replace(/\.(xlsx|csv|xls|xlsm|txt)$/i, '') || 'import';
+  return `${base}-${FILE_SUFFIX[imp.locale][kind]}.xlsx`;
+}
+
 /** Label of a column: the uploaded header when the file had it, else the template's in the locale. */
-function labelFor(headers: ImportHeaders, entity: Entity, locale: Locale) {
+export function columnLabelFor(headers: ImportHeaders, entity: Entity, locale: Locale) {
   const sheet = headers[entity];
   return (key: ColumnKey): string => {
     const i = sheet?.columns.indexOf(key) ?? -1;
@@ -158,7 +154,7 @@ export async function writeResultsWorkbook(db: Db, imp: ImportSummary, output: W
         .groupBy(importRows.entity),
     ]);
     const failedRows = (entity: Entity) => {
-      const label = labelFor(imp.headers, entity, locale);
+      const label = columnLabelFor(imp.headers, entity, locale);
       return mapBatches(prefetch(rowBatches(db, imp.id, entity, true, batchSize)), (r): TemplateRow => ({
         values: r.values,
         message: message(r.messageKey, r.messageParams, label),
@@ -191,7 +187,7 @@ export async function writeResultsWorkbook(db: Db, imp: ImportSummary, output: W
   for (const [index, entity] of entities.entries()) {
     const labels = imp.headers[entity]?.labels ?? COLUMN_SPECS[entity].map((s) => s.header[locale]);
     const width = labels.length;
-    const label = labelFor(imp.headers, entity, locale);
+    const label = columnLabelFor(imp.headers, entity, locale);
     const ws = addEntitySheet(workbook, entity, index === 0);
     const style: Partial<ExcelJS.Style> = { numFmt: '@', font };
     ws.columns = [

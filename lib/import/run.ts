@@ -7,7 +7,7 @@ import { sendEmail, deliverQueuedEmails } from '@/lib/email/send';
 import { env } from '@/lib/env';
 import { fullCounts, LARGE_IMPORT_ROWS, ring } from '@/lib/imports';
 import { applyBatch } from './apply';
-import type { ColumnKey, Entity, Operation } from './columns';
+import type { Operation } from './columns';
 import { ImportFileError } from './errors';
 import { planImport, type ImportRowInput, type PlannedRow } from './plan';
 import { readImportFile } from './read';
@@ -52,7 +52,7 @@ export interface RunOptions {
 
 type ImportRecord = typeof imports.$inferSelect;
 
-async function loadImport(db: Db, importId: string, withFile = false) {
+async function loadImportRecord(db: Db, importId: string, withFile = false) {
   const [row] = await db
     .select({
       id: imports.id,
@@ -78,7 +78,7 @@ async function loadImport(db: Db, importId: string, withFile = false) {
     .limit(1);
   return row ?? null;
 }
-type LoadedImport = NonNullable<Awaited<ReturnType<typeof loadImport>>>;
+type LoadedImport = NonNullable<Awaited<ReturnType<typeof loadImportRecord>>>;
 
 /** The uploader acting in the tenant with their current scope, or null when they may no longer import. */
 async function uploaderOf(db: Db, imp: LoadedImport): Promise<{ actor: Actor; scope: AdminScope } | null> {
@@ -112,7 +112,7 @@ export async function runPlan(db: Db, importId: string, options: RunOptions = {}
     .where(and(eq(imports.id, importId), inArray(imports.status, ['uploaded', 'planning'])))
     .returning({ id: imports.id });
   if (!claimed) return; // discarded, or planned already
-  const imp = (await loadImport(db, importId, true))!;
+  const imp = (await loadImportRecord(db, importId, true))!;
   const who = await uploaderOf(db, imp);
   if (!who) return fail(db, importId, 'imports.errors.uploaderGone');
 
@@ -233,7 +233,7 @@ interface RemainingRow extends ImportRowInput {
 export async function runApply(db: Db, importId: string, options: RunOptions = {}): Promise<void> {
   const log = options.log ?? (() => {});
   const batchSize = options.batchSize ?? env().IMPORT_BATCH_ROWS;
-  const imp = await loadImport(db, importId);
+  const imp = await loadImportRecord(db, importId);
   if (!imp) return;
   const claimed = await claim(db, imp);
   if (claimed === 'done') return ringTenantLine(db, imp.tenantId);
@@ -363,7 +363,7 @@ async function notifyUploader(tx: Db, imp: LoadedImport, row: ImportRecord): Pro
 /** A job that gave up (its last attempt failed): the import fails with a generic message, and the line moves on. */
 export async function failAfterRetries(db: Db, importId: string): Promise<void> {
   await fail(db, importId, 'imports.errors.workerFailed');
-  const imp = await loadImport(db, importId);
+  const imp = await loadImportRecord(db, importId);
   if (imp) await ringTenantLine(db, imp.tenantId);
 }
 
@@ -385,5 +385,3 @@ export async function sweepImports(db: Db): Promise<number> {
   for (const tenantId of tenantsInLine) await ringTenantLine(db, tenantId);
   return rows.length;
 }
-
-export type { ColumnKey, Entity };

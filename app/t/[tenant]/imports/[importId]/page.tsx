@@ -6,7 +6,7 @@ import { orNotFound } from '@/app/_lib/not-found';
 import { requireActor } from '@/app/_lib/session';
 import { ActionForm } from '@/components/forms/action-form';
 import { ConfirmButton } from '@/components/forms/confirm-button';
-import { APPLY_STATUSES, duration, hasRows, labelCase, LIVE_STATUSES, outcomesFor } from '@/components/imports/labels';
+import { APPLY_STATUSES, duration, labelCase, LIVE_STATUSES, outcomesFor } from '@/components/imports/labels';
 import { LiveImportStatus } from '@/components/imports/live-status';
 import { OutcomeTiles, type TileItem } from '@/components/imports/outcome-tiles';
 import { ProgressBar } from '@/components/imports/progress-bar';
@@ -21,7 +21,7 @@ import { Pagination } from '@/components/ui/pagination';
 import { getDb } from '@/db/client';
 import type { RowOutcome } from '@/db/schema';
 import { SHEET_NAMES } from '@/lib/import/columns';
-import { IMPORT_ROWS_PAGE_SIZE, type ImportProgress, listImportRows, loadImportProgress, zRowFilter } from '@/lib/imports';
+import { IMPORT_ROWS_PAGE_SIZE, type ImportProgress, importProgress, listImportRows, loadImport, zRowFilter } from '@/lib/imports';
 import { applyImportAction, cancelImportAction, discardImportAction } from './actions';
 
 type Params = { tenant: string; importId: string };
@@ -31,8 +31,9 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 /** The signed-in actor and the import's state, once per request (the metadata and the page both need them). */
 const loadPage = cache(async (slug: string, importId: string) => {
   const actor = await requireActor(slug);
-  const progress = await orNotFound(loadImportProgress(getDb(), actor, importId));
-  return { actor, progress };
+  const db = getDb();
+  const imp = await orNotFound(loadImport(db, actor, importId));
+  return { actor, imp, progress: await importProgress(db, imp) };
 });
 
 export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
@@ -65,17 +66,18 @@ function parseFilter(query: SearchParams): Filter {
  */
 export default async function ImportPage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<SearchParams> }) {
   const { tenant: slug, importId } = await params;
-  const { actor, progress } = await loadPage(slug, importId);
+  const { actor, imp, progress } = await loadPage(slug, importId);
   const db = getDb();
   const filter = parseFilter(await searchParams);
   // A file cancelled before its turn came has only its plan: the page says nothing was applied, the download holds the rows.
-  const showRows = hasRows(progress.status, progress.startedAt) && !(progress.status === 'cancelled' && progress.startedAt === null);
+  const showRows = progress.hasResults && !(progress.status === 'cancelled' && progress.startedAt === null);
   const applyPhase = APPLY_STATUSES.includes(progress.status) && progress.startedAt !== null;
   // Rows an interrupted apply never reached: a filter of their own.
   const interrupted = applyPhase && (progress.status === 'cancelled' || progress.status === 'failed');
-  const [rows, notApplied, t, tAll, format, locale] = await Promise.all([
-    showRows ? orNotFound(listImportRows(db, actor, importId, filter)) : null,
-    interrupted ? orNotFound(listImportRows(db, actor, importId, { outcome: 'not_applied' }, 1)).then((r) => r.total) : 0,
+  // Every applied row counts in processedRows: the rest were never reached.
+  const notApplied = interrupted ? progress.totalRows - progress.processedRows : 0;
+  const [rows, t, tAll, format, locale] = await Promise.all([
+    showRows ? listImportRows(db, imp, filter) : null,
     getTranslations('imports'),
     getTranslations(),
     getFormatter(),

@@ -1,22 +1,10 @@
 import { notFoundResponse } from '@/app/_lib/responses';
 import { requireActor } from '@/app/_lib/session';
 import { getDb } from '@/db/client';
-import { authorize } from '@/lib/authz';
 import { ForbiddenError, NotFoundError } from '@/lib/errors';
-import { writeResultsWorkbook } from '@/lib/import/results-workbook';
-import { hasRows } from '@/components/imports/labels';
+import { resultsFileName, writeResultsWorkbook } from '@/lib/import/results-workbook';
+import { hasResults, loadImport } from '@/lib/imports';
 import { xlsxResponse } from '@/lib/downloads';
-
-const SUFFIX = {
-  en: { results: 'results', failed: 'failed-rows' },
-  ja: { results: '結果', failed: '失敗した行' },
-} as const;
-
-/** "staff.xlsx" → "staff-results.xlsx" (in the import's language, like the workbook inside). */
-export function downloadName(fileName: string, locale: 'en' | 'ja', kind: 'results' | 'failed'): string {
-  const base = fileName.replace(/\.(xlsx|csv|xls|xlsm|txt)$/i, '') || 'import';
-  return `${base}-${SUFFIX[locale][kind]}.xlsx`;
-}
 
 /**
  * The results workbook of an import (`onlyFailed`: its failed rows in template form), streamed,
@@ -26,17 +14,15 @@ export function downloadName(fileName: string, locale: 'en' | 'ja', kind: 'resul
 export async function resultsDownload(slug: string, importId: string, onlyFailed: boolean): Promise<Response> {
   const actor = await requireActor(slug);
   const db = getDb();
-  let loaded;
+  let imp;
   try {
-    loaded = await authorize(db, actor, 'import.view', { type: 'import', id: importId });
+    imp = await loadImport(db, actor, importId);
   } catch (err) {
     if (err instanceof NotFoundError || err instanceof ForbiddenError) return notFoundResponse();
     throw err;
   }
-  const imp = loaded.import;
-  if (!hasRows(imp.status, imp.startedAt)) return notFoundResponse();
-  const locale = imp.locale === 'ja' ? 'ja' : 'en';
-  return xlsxResponse(downloadName(imp.fileName, locale, onlyFailed ? 'failed' : 'results'), (output) =>
+  if (!hasResults(imp)) return notFoundResponse();
+  return xlsxResponse(resultsFileName(imp, onlyFailed ? 'failed' : 'results'), (output) =>
     writeResultsWorkbook(db, imp, output, { onlyFailed }),
   );
 }
