@@ -30,9 +30,8 @@ export const userGroups = pgTable(
 export const groupMembers = pgTable(
   'group_members',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    /** The member's tenant: checked (and cascaded) through the composite member key, not a key of its own. */
+    tenantId: uuid('tenant_id').notNull(),
     groupId: uuid('group_id').notNull(),
     memberId: uuid('member_id').notNull(),
     createdAt: createdAt(),

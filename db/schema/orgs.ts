@@ -71,9 +71,8 @@ export const orgMemberships = pgTable(
   'org_memberships',
   {
     id: id(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    /** The member's tenant: checked (and cascaded) through the composite member key, not a key of its own. */
+    tenantId: uuid('tenant_id').notNull(),
     orgId: uuid('org_id').notNull(),
     memberId: uuid('member_id').notNull(),
     isAdmin: boolean('is_admin').notNull().default(false),

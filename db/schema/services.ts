@@ -51,9 +51,8 @@ export const contracts = pgTable(
 export const serviceAccess = pgTable(
   'service_access',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    /** The member's tenant: checked (and cascaded) through the composite member key, not a key of its own. */
+    tenantId: uuid('tenant_id').notNull(),
     memberId: uuid('member_id').notNull(),
     serviceId: uuid('service_id')
       .notNull()

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id } from './columns';
-import { tenantMembers, tenants, users } from './identity';
+import { tenantMembers, users } from './identity';
 
 export const TOKEN_KINDS = ['invitation', 'password_reset'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
@@ -19,10 +19,11 @@ export const userTokens = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** Invitations are to a tenant; password resets are not. */
-    tenantId: uuid('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
-    memberId: uuid('member_id').references(() => tenantMembers.id, { onDelete: 'cascade' }),
-    createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Invitations are to a tenant (checked with the member, below); password resets are not. */
+    tenantId: uuid('tenant_id'),
+    memberId: uuid('member_id'),
+    /** Who issued it, as a record (like the audit log's actor): no foreign key to check on bulk invitations. */
+    createdByUserId: uuid('created_by_user_id'),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
@@ -40,6 +41,12 @@ export const userTokens = pgTable(
     index('user_tokens_member_created_idx')
       .on(t.memberId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())
       .where(sql`${t.memberId} is not null`),
+    // An invitation's member is of its tenant; removing the member removes its tokens.
+    foreignKey({
+      name: 'user_tokens_member_fk',
+      columns: [t.tenantId, t.memberId],
+      foreignColumns: [tenantMembers.tenantId, tenantMembers.id],
+    }).onDelete('cascade'),
     check('user_tokens_kind_ck', sql`${t.kind} in ('invitation', 'password_reset')`),
     check('user_tokens_invitation_tenant_ck', sql`${t.kind} <> 'invitation' or ${t.tenantId} is not null`),
     check('user_tokens_hash_ck', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
