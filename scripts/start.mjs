@@ -2,6 +2,7 @@
 // deps -> PostgreSQL + Redis -> migrate -> seed -> build -> web + worker -> print the URL.
 // Ctrl-C stops web and worker; PostgreSQL and Redis keep running (`npm run services:stop`).
 import path from 'node:path';
+import { buildWorker } from './build-worker.mjs';
 import { ensureServices } from './services.mjs';
 import { startApp, stopService } from './lib/procs.mjs';
 import { BIN, appEnv, assertPortFree, ensureDeps, envPort, log, main, run } from './lib/util.mjs';
@@ -25,6 +26,8 @@ main(async () => {
   if (!dev) {
     log('Building the web app (next build)...');
     run(path.join(BIN, 'next'), ['build'], { env });
+    log('Building the worker...');
+    await buildWorker();
   }
 
   const { children, ready } = startApp(env, { dev });

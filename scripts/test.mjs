@@ -86,6 +86,7 @@ async function e2eTier(urls, extra) {
   await step('seeding', path.join(BIN, 'tsx'), ['db/seed.ts'], env);
   if (process.env.SKIP_BUILD === '1') log('e2e: SKIP_BUILD=1, using the existing build');
   else await step('building (next build)', path.join(BIN, 'next'), ['build'], env);
+  await step('building the worker', process.execPath, ['scripts/build-worker.mjs'], env);
 
   const { children, ready } = startApp(env, { label: 'e2e-' });
   servers.push(...children);

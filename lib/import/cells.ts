@@ -16,6 +16,15 @@
  */
 import { looksLikeFormula } from '@/lib/csv';
 
+/**
+ * `text` as a string of its own. A string V8 cut from a longer one (slice, trim, a parser's text
+ * event) keeps the longer one alive: read cells would hold every XML chunk they came from, about
+ * 1 KB per row. The copy is one character longer than `text`, not the chunk.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1); // V8 copies strings under 13 characters anyway
+}
+
 /** Whether `text`, past any leading apostrophes, looks like a formula. */
 function formulaPastApostrophes(text: string): boolean {
   let i = 0;

@@ -20,6 +20,7 @@
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { ImportFileError } from './errors';
+import { detach } from './cells';
 import type { ZipArchive, ZipEntry } from './zip';
 
 const corrupt = () => new ImportFileError('corrupt');
@@ -206,7 +207,7 @@ export async function readSharedStrings(zip: ZipArchive, entry: ZipEntry): Promi
       if (name === 't') inT = false;
       else if (name === 'rPh') phonetic--;
       else if (name === 'si') {
-        table.push(decodeEscapes(current));
+        table.push(detach(decodeEscapes(current)));
         inSi = false;
       }
     },

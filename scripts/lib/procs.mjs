@@ -1,6 +1,7 @@
 // Long-running children (web server, worker) and test runners whose output we also need to read.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { WORKER_BUNDLE } from '../build-worker.mjs';
 import { BIN, ROOT, UserError, httpAnswers, waitFor } from './util.mjs';
 
 function forwardLines(stream, prefix, out) {
@@ -79,7 +80,10 @@ export function runTee(cmd, args, env, onSpawn = () => {}) {
 export function startApp(env, { dev = false, label = '' } = {}) {
   const web = spawnService(`${label}web`, path.join(BIN, 'next'), [dev ? 'dev' : 'start', '-p', env.PORT], env);
   // In development the worker restarts when its code changes, as `next dev` reloads the web side.
-  const worker = spawnService(`${label}worker`, path.join(BIN, 'tsx'), dev ? ['watch', '--clear-screen=false', 'workers/index.ts'] : ['workers/index.ts'], env);
+  // Otherwise the bundle scripts/build-worker.mjs made (buildWorker before startApp).
+  const worker = dev
+    ? spawnService(`${label}worker`, path.join(BIN, 'tsx'), ['watch', '--clear-screen=false', 'workers/index.ts'], env)
+    : spawnService(`${label}worker`, process.execPath, ['--enable-source-maps', WORKER_BUNDLE], env);
   const died = Promise.race(
     [web, worker].map((c) => c.exited.then(() => Promise.reject(new UserError(`${c.label} exited while starting`)))),
   );
