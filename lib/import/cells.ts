@@ -19,10 +19,13 @@ import { looksLikeFormula } from '@/lib/csv';
 /**
  * `text` as a string of its own. A string V8 cut from a longer one (slice, trim, a parser's text
  * event) keeps the longer one alive: read cells would hold every XML chunk they came from, about
- * 1 KB per row. The copy is one character longer than `text`, not the chunk.
+ * 1 KB per row. Through UTF-8 the copy is also one byte per character when it can be (a slice of
+ * a chunk with Japanese in it is two bytes per character, ASCII emails included). The readers detach
+ * what they cut (shared strings once, inline strings, CSV fields), so a repeated shared string
+ * stays one string.
  */
 export function detach(text: string): string {
-  return text.length < 13 ? text : (' ' + text).slice(1); // V8 copies strings under 13 characters anyway
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
 }
 
 /** Whether `text`, past any leading apostrophes, looks like a formula. */

@@ -16,6 +16,7 @@
  * the file's header line is clearly delimited by that instead (Excel's text exports in some locales).
  */
 import { ImportFileError } from './errors';
+import { detach } from './cells';
 
 export type CsvEncoding = 'utf-8' | 'shift_jis';
 
@@ -105,7 +106,7 @@ export function* csvRecords(text: string, delimiter: CsvDelimiter = ','): Genera
           if (c === d || c === 10 || c === 13) break;
           j++;
         }
-        fields.push(j > i ? value + text.slice(i, j) : value);
+        fields.push(detach(j > i ? value + text.slice(i, j) : value));
         i = j;
       } else {
         let j = i;
@@ -114,7 +115,7 @@ export function* csvRecords(text: string, delimiter: CsvDelimiter = ','): Genera
           if (c === d || c === 10 || c === 13) break;
           j++;
         }
-        fields.push(text.slice(i, j));
+        fields.push(detach(text.slice(i, j)));
         i = j;
       }
       if (i >= n) break;

@@ -34,7 +34,7 @@ import {
   REQUIRED_COLUMNS,
 } from './columns';
 import { csvRecords, decodeCsv, sniffDelimiter } from './csv';
-import { detach, restoreFormulaText } from './cells';
+import { restoreFormulaText } from './cells';
 import { columnParams, expectedHeaderParams, type HeaderSource, ImportFileError, sourceParams } from './errors';
 import { type DateKind, MAX_COLUMNS, type RawRow, readDateStyles, readSharedStrings, readWorkbookInfo, type SheetContext, sheetRows } from './xlsx';
 import { looksLikeZip, ZipArchive, type ZipLimits } from './zip';
@@ -284,7 +284,7 @@ async function* readTable(
       }
       if (blank) continue;
       if (++counter.rows > counter.max) throw new ImportFileError('tooManyRows', { limit: counter.max });
-      const cells = dense(raw, width).map(detach);
+      const cells = dense(raw, width);
       const values: Partial<Record<ColumnKey, string>> = {};
       // Exported cells had formulas neutralised with a leading ' (lib/import/cells): take it off again.
       for (const [i, key] of mappedAt) values[key] = normalizeCell(restoreFormulaText(cells[i]!));

@@ -420,11 +420,11 @@ export async function* sheetRows(zip: ZipArchive, entry: ZipEntry, ctx: SheetCon
       }
       case 'inlineStr':
       case 'str':
-        return decodeEscapes(v);
+        return detach(decodeEscapes(v));
       case 'b':
         return v.trim() === '1' || v.trim().toLowerCase() === 'true' ? 'TRUE' : 'FALSE';
       case 'e':
-        return v;
+        return detach(v);
       case 'd': {
         const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2}))?/.exec(v.trim());
         if (!m) return v;
@@ -437,7 +437,7 @@ export async function* sheetRows(zip: ZipArchive, entry: ZipEntry, ctx: SheetCon
           const formatted = formatSerialDate(Number(v), kind, date1904);
           if (formatted !== null) return formatted;
         }
-        return formatNumber(v);
+        return detach(formatNumber(v));
       }
     }
   }
