@@ -27,10 +27,10 @@ describe('import-finished email', () => {
       'The import of people.xlsx (add/update) into Acme Corporation has finished: 12,500 of 12,500 rows processed.',
     );
     // One row per non-zero outcome, in the import screens' order and words.
-    expect(email.text).toMatch(/Created\s+11,840\nUpdated\s+602\nUnchanged\s+55\nError\s+3\n/);
+    expect(email.text).toContain('\n\nCreated: 11,840\nUpdated: 602\nUnchanged: 55\nError: 3\n\n');
     expect(email.text).not.toMatch(/Deleted|Not found/);
     expect(email.text).toContain('3 rows failed: download the failed rows from the results page, fix them and upload them again.');
-    expect(email.text).toContain(`View the results ${p.resultsUrl}`);
+    expect(email.text).toContain(`View the results:\n${p.resultsUrl}\n`);
     expect(email.html).toContain(`href="${p.resultsUrl}"`);
     expect(email.html).toContain('lang="en"');
   });
@@ -44,10 +44,10 @@ describe('import-finished email', () => {
     expect(email.text).toContain(
       '「Acme Corporation」への people.xlsx のインポート（追加・更新）が完了しました。12,500行中12,500行を処理しました。',
     );
-    expect(email.text).toMatch(/作成\s+11,840\n更新\s+602\n変更なし\s+55\nエラー\s+3\n/);
+    expect(email.text).toContain('\n\n作成：11,840\n更新：602\n変更なし：55\nエラー：3\n\n');
     expect(email.text).not.toMatch(/削除|該当なし/);
     expect(email.text).toContain('3行がエラーになりました。結果ページから失敗した行をダウンロードし、修正してから再度アップロードしてください。');
-    expect(email.text).toContain(`結果を見る ${p.resultsUrl}`);
+    expect(email.text).toContain(`結果を見る：\n${p.resultsUrl}\n`);
     expect(email.html).toContain(`href="${p.resultsUrl}"`);
     expect(email.html).toContain('lang="ja"');
   });
@@ -84,10 +84,10 @@ describe('import-finished email', () => {
   it('shows deleted and not found counts, and no error note without errors', async () => {
     const p = props({ operation: 'delete', counts: { ...zeroCounts, deleted: 1, not_found: 2 }, totalRows: 3, processedRows: 3 });
     const en = await renderEmail('import-finished', 'en', p);
-    expect(en.text).toMatch(/Deleted\s+1\nNot found\s+2\n/);
+    expect(en.text).toContain('\n\nDeleted: 1\nNot found: 2\n\n');
     expect(en.text).not.toMatch(/Error|failed/);
     const ja = await renderEmail('import-finished', 'ja', p);
-    expect(ja.text).toMatch(/削除\s+1\n該当なし\s+2\n/);
+    expect(ja.text).toContain('\n\n削除：1\n該当なし：2\n\n');
     expect(ja.text).not.toContain('エラー');
 
     const oneError = await renderEmail('import-finished', 'en', props({ counts: { ...zeroCounts, error: 1 } }));

@@ -3,12 +3,12 @@ import type { Locale } from '@/db/schema/columns';
 import type { RowOutcome } from '@/db/schema/imports';
 import importRowsEn from '@/lib/i18n/messages/import-rows.en.json';
 import importRowsJa from '@/lib/i18n/messages/import-rows.ja.json';
-import { actionEmail, formatNumber, zLinkUrl, type EmailDetail } from './layout';
+import { actionEmail, formatNumber, zLinkUrl, zTenantName, type EmailDetail } from './layout';
 
 const zCount = z.number().int().min(0);
 
 export const zImportFinishedEmailProps = z.object({
-  tenantName: z.string().min(1).max(200),
+  tenantName: zTenantName,
   fileName: z.string().min(1).max(255),
   status: z.enum(['completed', 'failed', 'cancelled']),
   operation: z.enum(['upsert', 'delete']),
@@ -45,6 +45,7 @@ const countDetails = (p: ImportFinishedEmailProps, locale: Locale): EmailDetail[
   OUTCOMES.filter((outcome) => p.counts[outcome] > 0).map((outcome) => ({
     label: outcomeLabel(outcome, locale),
     value: formatNumber(p.counts[outcome], locale),
+    numeric: true,
   }));
 
 const n = (value: number, locale: Locale) => formatNumber(value, locale);
@@ -124,5 +125,5 @@ export const importFinishedPreviewProps: ImportFinishedEmailProps = {
   totalRows: 12500,
   processedRows: 12500,
   counts: { created: 11840, updated: 602, unchanged: 55, deleted: 0, not_found: 0, error: 3 },
-  resultsUrl: 'http://localhost:3000/t/acme/imports/00000000-0000-4000-8000-000000000000',
+  resultsUrl: 'https://tenantry.example.com/t/acme/imports/8d0f6c1e-2b1a-4c55-9a0e-6f4d2f1b7a10',
 };

@@ -9,6 +9,12 @@ import {
 } from './import-finished';
 import { invitationEmail, invitationPreviewProps, zInvitationEmailProps, type InvitationEmailProps } from './invitation';
 import { memberAddedEmail, memberAddedPreviewProps, zMemberAddedEmailProps, type MemberAddedEmailProps } from './member-added';
+import {
+  passwordChangedEmail,
+  passwordChangedPreviewProps,
+  zPasswordChangedEmailProps,
+  type PasswordChangedEmailProps,
+} from './password-changed';
 import { passwordResetEmail, passwordResetPreviewProps, zPasswordResetEmailProps, type PasswordResetEmailProps } from './password-reset';
 
 /** The template registry: what `sendEmail` accepts and what the email worker renders. */
@@ -43,6 +49,7 @@ function defineEmailTemplate<P>(template: EmailTemplate<P>): RegisteredEmailTemp
 interface EmailPropsByTemplate {
   invitation: InvitationEmailProps;
   'password-reset': PasswordResetEmailProps;
+  'password-changed': PasswordChangedEmailProps;
   'member-added': MemberAddedEmailProps;
   'import-finished': ImportFinishedEmailProps;
 }
@@ -62,6 +69,13 @@ export const emailTemplates: { [N in EmailTemplateName]: RegisteredEmailTemplate
     ...passwordResetEmail,
     previewProps: passwordResetPreviewProps,
     sensitiveProps: ['resetUrl'],
+  }),
+  'password-changed': defineEmailTemplate({
+    schema: zPasswordChangedEmailProps,
+    ...passwordChangedEmail,
+    previewProps: passwordChangedPreviewProps,
+    // Its link is the public /forgot-password page: nothing to hide.
+    sensitiveProps: [],
   }),
   'member-added': defineEmailTemplate({
     schema: zMemberAddedEmailProps,

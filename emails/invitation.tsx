@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Locale } from '@/db/schema/columns';
-import { actionEmail, formatDateTime, zLinkUrl, zRecipientName, zTimeZone } from './layout';
+import { actionEmail, formatDateTime, zLinkUrl, zPersonName, zRecipientName, zTenantName, zTimeZone, type EmailDetail } from './layout';
 
 export const zInvitationEmailProps = z.object({
-  tenantName: z.string().min(1),
-  inviterName: z.string().min(1),
+  tenantName: zTenantName,
+  /** The inviting administrator; the tenant's name for nameless system work (imports). */
+  inviterName: zPersonName,
   recipientName: zRecipientName,
   registrationUrl: zLinkUrl,
   expiresAt: z.coerce.date(),
@@ -13,23 +14,44 @@ export const zInvitationEmailProps = z.object({
 export type InvitationEmailProps = z.infer<typeof zInvitationEmailProps>;
 
 const expiry = (p: InvitationEmailProps, locale: Locale) => formatDateTime(p.expiresAt, locale, p.timeZone);
+/** An invitation from the tenant itself (an import), not from a person: no "X invited you to X". */
+const fromTenant = (p: InvitationEmailProps) => p.inviterName === p.tenantName;
+
+const details = (p: InvitationEmailProps, locale: Locale, labels: { tenant: string; inviter: string; expires: string }): EmailDetail[] => [
+  { label: labels.tenant, value: p.tenantName },
+  ...(fromTenant(p) ? [] : [{ label: labels.inviter, value: p.inviterName }]),
+  { label: labels.expires, value: expiry(p, locale) },
+];
 
 /** Invitation to register: tenant, inviter, registration link (button and text), expiry. */
 export const invitationEmail = actionEmail<InvitationEmailProps>(
   {
     en: {
-      subject: (p) => `${p.inviterName} invited you to ${p.tenantName} on Tenantry`,
+      subject: (p) => (fromTenant(p) ? `You are invited to join ${p.tenantName} on Tenantry` : `${p.inviterName} invited you to ${p.tenantName} on Tenantry`),
       heading: (p) => `Join ${p.tenantName} on Tenantry`,
-      body: (p) => `${p.inviterName} has invited you to join ${p.tenantName}. Open the link below to register and set your password.`,
+      body: (p) =>
+        `${fromTenant(p) ? 'You have been invited' : `${p.inviterName} has invited you`} to join ${p.tenantName} on Tenantry. Accept the invitation to register and choose your password.`,
+      details: (p) => details(p, 'en', { tenant: 'Tenant', inviter: 'Invited by', expires: 'Link expires' }),
       button: 'Accept the invitation',
-      notes: (p) => [`This link expires on ${expiry(p, 'en')}.`, 'If you were not expecting this invitation, you can ignore this email.'],
+      notes: () => [
+        'The link works once. If it has expired, ask your administrator to send a new invitation.',
+        'If you were not expecting this invitation, you can ignore this email.',
+      ],
     },
     ja: {
-      subject: (p) => `${p.inviterName}さんから Tenantry の「${p.tenantName}」への招待が届いています`,
+      subject: (p) =>
+        fromTenant(p)
+          ? `Tenantry の「${p.tenantName}」への招待が届いています`
+          : `${p.inviterName}さんから Tenantry の「${p.tenantName}」への招待が届いています`,
       heading: (p) => `「${p.tenantName}」への招待`,
-      body: (p) => `${p.inviterName}さんから、Tenantry の「${p.tenantName}」に招待されました。下のリンクから登録し、パスワードを設定してください。`,
+      body: (p) =>
+        `${fromTenant(p) ? '' : `${p.inviterName}さんから、`}Tenantry の「${p.tenantName}」に招待されました。招待を承諾して登録し、パスワードを設定してください。`,
+      details: (p) => details(p, 'ja', { tenant: 'テナント', inviter: '招待者', expires: '有効期限' }),
       button: '招待を承諾する',
-      notes: (p) => [`このリンクの有効期限は ${expiry(p, 'ja')} です。`, 'この招待に心当たりがない場合は、このメールを破棄してください。'],
+      notes: () => [
+        'このリンクは一度だけ使用できます。有効期限が切れた場合は、管理者に招待の再送を依頼してください。',
+        'この招待に心当たりがない場合は、このメールを破棄してください。',
+      ],
     },
   },
   (p) => p.registrationUrl,
@@ -39,6 +61,6 @@ export const invitationPreviewProps: InvitationEmailProps = {
   tenantName: 'Acme Corporation',
   inviterName: 'Hanako Yamada',
   recipientName: 'Alex',
-  registrationUrl: 'http://localhost:3000/register/preview-token-0123456789abcdef',
+  registrationUrl: 'https://tenantry.example.com/register/q7Vd2XcN8rT0bLm4sKp9wE1yHj6uFa3ZgR5nQx8CvB0',
   expiresAt: new Date('2030-04-08T09:30:00Z'),
 };

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Locale } from '@/db/schema/columns';
 import { actionEmail, formatDateTime, zLinkUrl, zRecipientName, zTimeZone } from './layout';
 
 export const zPasswordResetEmailProps = z.object({
@@ -10,24 +9,33 @@ export const zPasswordResetEmailProps = z.object({
 });
 export type PasswordResetEmailProps = z.infer<typeof zPasswordResetEmailProps>;
 
-const expiry = (p: PasswordResetEmailProps, locale: Locale) => formatDateTime(p.expiresAt, locale, p.timeZone);
-
-/** Password reset: a single-use link (button and text) and its expiry. */
+/**
+ * Password reset: a single-use link (button and text) and its expiry. The account is one identity
+ * across tenants, so no tenant is named.
+ */
 export const passwordResetEmail = actionEmail<PasswordResetEmailProps>(
   {
     en: {
       subject: () => 'Reset your Tenantry password',
       heading: () => 'Reset your password',
-      body: () => 'We received a request to reset the password of your Tenantry account. Open the link below to choose a new one.',
+      body: () => 'We received a request to reset the password of your Tenantry account. Use the button below to choose a new one.',
+      details: (p) => [{ label: 'Link expires', value: formatDateTime(p.expiresAt, 'en', p.timeZone) }],
       button: 'Choose a new password',
-      notes: (p) => [`This link can be used once and expires on ${expiry(p, 'en')}.`, 'If you did not ask for this, you can ignore this email: your password stays as it is.'],
+      notes: () => [
+        'The link works once. If it has expired, request a new one from the sign-in page.',
+        'If you did not ask for this, you can ignore this email: your password stays as it is.',
+      ],
     },
     ja: {
       subject: () => 'Tenantry パスワードの再設定',
       heading: () => 'パスワードの再設定',
-      body: () => 'Tenantry アカウントのパスワード再設定のリクエストを受け付けました。下のリンクから新しいパスワードを設定してください。',
+      body: () => 'Tenantry アカウントのパスワード再設定のリクエストを受け付けました。下のボタンから新しいパスワードを設定してください。',
+      details: (p) => [{ label: '有効期限', value: formatDateTime(p.expiresAt, 'ja', p.timeZone) }],
       button: '新しいパスワードを設定する',
-      notes: (p) => [`このリンクは一度だけ使用でき、有効期限は ${expiry(p, 'ja')} です。`, 'お心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。'],
+      notes: () => [
+        'このリンクは一度だけ使用できます。有効期限が切れた場合は、サインイン画面から再度リクエストしてください。',
+        'お心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。',
+      ],
     },
   },
   (p) => p.resetUrl,
@@ -35,6 +43,6 @@ export const passwordResetEmail = actionEmail<PasswordResetEmailProps>(
 
 export const passwordResetPreviewProps: PasswordResetEmailProps = {
   recipientName: 'Alex',
-  resetUrl: 'http://localhost:3000/reset-password/preview-token-0123456789abcdef',
+  resetUrl: 'https://tenantry.example.com/reset-password/Xw3pL9cQ0vTn7RkB2yMa5dHs8JfU1eZg4qN6oVbC2tA',
   expiresAt: new Date('2030-04-01T10:00:00Z'),
 };

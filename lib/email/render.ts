@@ -2,7 +2,73 @@ import { render } from '@react-email/render';
 import type { Locale } from '@/db/schema/columns';
 import { emailTemplates, isEmailTemplateName, type EmailTemplateName } from '@/emails';
 
-const PLAIN_TEXT_SELECTORS = ['h1', 'h2', 'h3'].map((selector) => ({ selector, options: { uppercase: false } }));
+/** The parts of html-to-text's block builder that the formatter below uses (the package ships no types). */
+interface TextBuilder {
+  openBlock(options?: { leadingLineBreaks?: number }): void;
+  closeBlock(options?: { trailingLineBreaks?: number }): void;
+  addInline(text: string, options?: { noWordTransform?: boolean }): void;
+  addLiteral(text: string): void;
+  addLineBreak(): void;
+}
+/** A node of the parsed HTML (htmlparser2) as html-to-text hands it to formatters. */
+interface HtmlNode {
+  type: string;
+  name?: string;
+  attribs?: Record<string, string>;
+  children?: HtmlNode[];
+}
+type Walk = (nodes: HtmlNode[], builder: TextBuilder) => void;
+
+/** The descendants of `node` named `name`, in document order, without descending into them. */
+function elementsNamed(node: HtmlNode, name: string): HtmlNode[] {
+  return (node.children ?? []).flatMap((child) => (child.name === name ? [child] : elementsNamed(child, name)));
+}
+
+/**
+ * The facts panel (`data-text-format="facts"`) as plain text: one "Label: value" line per row
+ * ("有効期限：2030年…" in Japanese), which reads right in any font; padded columns do not once
+ * full-width characters are involved.
+ */
+function formatFacts(elem: HtmlNode, walk: Walk, builder: TextBuilder): void {
+  const separator = elem.attribs?.['data-text-separator'] ?? ': ';
+  builder.openBlock({ leadingLineBreaks: 2 });
+  elementsNamed(elem, 'tr').forEach((row, i) => {
+    const [label, value] = elementsNamed(row, 'td');
+    if (!label || !value) return;
+    if (i > 0) builder.addLineBreak();
+    walk(label.children ?? [], builder);
+    builder.addLiteral(separator);
+    walk(value.children ?? [], builder);
+  });
+  builder.closeBlock({ trailingLineBreaks: 2 });
+}
+
+/**
+ * The call-to-action button (emails/layout.tsx, `data-text-format="action"`) as plain text: its
+ * label ("Accept the invitation:") and the URL alone on the next line, so mail clients link it
+ * whole, instead of "Accept the invitation https://…" run together.
+ */
+function formatActionLink(elem: HtmlNode, _walk: Walk, builder: TextBuilder): void {
+  const href = elem.attribs?.href ?? '';
+  builder.openBlock({ leadingLineBreaks: 2 });
+  const label = elem.attribs?.['data-text-label'];
+  if (label) {
+    builder.addInline(label);
+    builder.addLineBreak();
+  }
+  builder.addInline(href, { noWordTransform: true });
+  builder.closeBlock({ trailingLineBreaks: 2 });
+}
+
+const HTML_TO_TEXT_OPTIONS = {
+  formatters: { actionLink: formatActionLink, facts: formatFacts },
+  selectors: [
+    // html-to-text shouts headings by default; uppercasing Japanese or tenant names helps nobody.
+    ...['h1', 'h2', 'h3'].map((selector) => ({ selector, options: { uppercase: false } })),
+    { selector: 'a[data-text-format="action"]', format: 'actionLink' },
+    { selector: 'table[data-text-format="facts"]', format: 'facts' },
+  ],
+};
 
 export interface RenderedEmail {
   subject: string;
@@ -15,10 +81,9 @@ export async function renderEmail(template: EmailTemplateName, locale: Locale, p
   const { subject, element } = emailTemplates[template].prepare(locale, props);
   const [html, text] = await Promise.all([
     render(element),
-    // html-to-text shouts headings by default; uppercasing Japanese or tenant names helps nobody.
-    render(element, { plainText: true, htmlToTextOptions: { selectors: PLAIN_TEXT_SELECTORS } }),
+    render(element, { plainText: true, htmlToTextOptions: HTML_TO_TEXT_OPTIONS }),
   ]);
-  return { subject, html, text };
+  return { subject, html, text: text.trim() };
 }
 
 /** The props with every access-granting value (token links) replaced, for rows kept after delivery. */
