@@ -12,9 +12,9 @@
 //   when N + 1,000 is more, the Organizations sheet is left out and the output says so.)
 // - The floor, on the same file and before the worker starts: streaming-parse it with
 //   readImportFile and COPY every row (entity, row_number, values jsonb) into a plain table.
-// - The worker: `node node_modules/tsx/dist/cli.mjs workers/index.ts` as a child process (no
+// - The worker: the program as `npm start` runs it (scripts/build-worker.mjs's bundle under node) as a child process (no
 //   RESEND_API_KEY: emails go to the outbox table), stdout in a log file. Its peak RSS is the
-//   highest VmHWM over its process tree (tsx runs the program in a child process).
+//   highest VmHWM over its process tree.
 // - The API: the route handlers of app/api/v1/imports/** called in-process with real Requests
 //   (multipart body, bearer token), like bench-access; no Next HTTP server. Polled every 100 ms.
 //
@@ -24,7 +24,7 @@
 // Diagnostics (not the product as it is): BENCH_AUTO_EXPLAIN_MS=N logs the plans of the worker's
 // statements slower than N ms (with trigger times) in the PostgreSQL server log;
 // BENCH_ANALYZE_DURING_APPLY=1 runs ANALYZE tenant_members after each committed batch.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -276,7 +276,10 @@ async function startWorker(env: Record<string, string>, logFile: string): Promis
   const fd = fs.openSync(logFile, 'w');
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, WORKER_HEALTH_PORT: '0' };
   delete childEnv.RESEND_API_KEY; // emails go to the outbox table
-  const child = spawn(process.execPath, [path.join(ROOT_DIR, 'node_modules/tsx/dist/cli.mjs'), 'workers/index.ts'], {
+  // The program as production runs it (npm start): the bundle of scripts/build-worker.mjs under plain node.
+  execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: ROOT_DIR, stdio: 'ignore' });
+  const bundle = path.join(ROOT_DIR, '.build/worker/index.cjs');
+  const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_HEAP_MB ? [`--max-old-space-size=${process.env.BENCH_WORKER_HEAP_MB}`] : []), '--enable-source-maps', bundle], {
     cwd: ROOT_DIR,
     env: childEnv,
     stdio: ['ignore', fd, fd],
@@ -300,7 +303,7 @@ function trackTree(worker: WorkerProcess): void {
   for (const pid of processTree(worker.child.pid!)) worker.pids.add(pid);
 }
 
-/** SIGTERM to the tsx process (it relays to the program), then SIGKILL to whatever of the tree is left. */
+/** SIGTERM to the worker, then SIGKILL to whatever of its tree is left. */
 async function stopWorker(worker: WorkerProcess): Promise<void> {
   trackTree(worker);
   const exited = new Promise<void>((resolve) => (worker.child.exitCode !== null ? resolve() : worker.child.once('exit', () => resolve())));
@@ -397,7 +400,7 @@ async function main() {
     const workerPid = worker.child.pid!;
     const tree = processTree(workerPid);
     const idlePeak = peakRssMb(workerPid);
-    log(`worker started: tsx pid ${workerPid}; program ${tree.filter((p) => p !== workerPid).map((p) => `pid ${p} (${cmdline(p).slice(0, 60)}…)`).join(', ') || '(in the same process)'}; peak RSS at start ${idlePeak.mb.toFixed(0)} MB; log ${logFile}`);
+    log(`worker started: pid ${workerPid}${tree.length > 1 ? `; children ${tree.filter((p) => p !== workerPid).map((p) => `pid ${p} (${cmdline(p).slice(0, 60)}…)`).join(', ')}` : ''}; peak RSS at start ${idlePeak.mb.toFixed(0)} MB; log ${logFile}`);
 
     // The API, in-process.
     const { POST: createImport } = await import('@/app/api/v1/imports/route');
@@ -578,9 +581,9 @@ async function main() {
     console.log(`bench: target apply < ${TARGETS.apply_s} s: ${met(result.apply_s < TARGETS.apply_s)}; ratio < ${TARGETS.ratio}: ${met(result.ratio < TARGETS.ratio)}; worker peak RSS < ${TARGETS.worker_peak_rss_mb} MB: ${met(result.worker_peak_rss_mb < TARGETS.worker_peak_rss_mb)}`);
     console.log(
       `bench: the API is the route handlers of app/api/v1/imports/** called in-process with real Requests (multipart upload, bearer token), no Next HTTP server; ` +
-        `the worker is the real program (tsx workers/index.ts), log ${logFile}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end (other work on this machine inflates these figures)`,
+        `the worker is the real program (node .build/worker/index.cjs, as npm start runs it), log ${logFile}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end (other work on this machine inflates these figures)`,
     );
-    fs.rmSync(file, { force: true });
+    if (process.env.BENCH_KEEP_FILE !== '1') fs.rmSync(file, { force: true });
     console.log(JSON.stringify(result));
   } finally {
     if (worker) await stopWorker(worker);

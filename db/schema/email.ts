@@ -23,8 +23,18 @@ export const emailMessages = pgTable(
     subject: text('subject'),
     html: text('html'),
     text: text('text'),
-    /** Sent as the provider's Idempotency-Key: the same on every retry. */
+    /** Names the reason for the message (`invitation-<token id>`): one message per key. */
     idempotencyKey: text('idempotency_key').notNull(),
+    /**
+     * The Idempotency-Key of the provider request that carries this message, fixed (and committed)
+     * before the first try: the message's own idempotency key when it goes alone, or a batch key
+     * (`batch-<digest of the message ids>`) shared by the messages of one batch call. It never
+     * changes while the message is queued, so every retry, even after a crash, repeats the very
+     * same request and the provider's dedup holds (workers/email.ts).
+     */
+    sendKey: text('send_key'),
+    /** When `send_key` was fixed: the provider remembers idempotency keys for 24 hours only. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
     transport: text('transport', { enum: ['outbox', 'resend'] }),
     status: text('status', { enum: EMAIL_STATUSES }).notNull().default('queued'),
     providerMessageId: text('provider_message_id'),
@@ -39,6 +49,8 @@ export const emailMessages = pgTable(
     index('email_messages_created_idx').on(t.createdAt.desc()),
     index('email_messages_to_idx').on(sql`lower(${t.toAddress})`),
     index('email_messages_provider_idx').on(t.providerMessageId),
+    // The messages of one provider request still to be resolved (a retry sends exactly these).
+    index('email_messages_send_key_idx').on(t.sendKey).where(sql`${t.status} = 'queued'`),
     check(
       'email_messages_status_ck',
       sql`${t.status} in ('queued', 'sent', 'failed', 'delivered', 'bounced', 'complained')`,

@@ -57,6 +57,11 @@ export const imports = pgTable(
     applyRequestedAt: timestamp('apply_requested_at', { withTimezone: true }),
     /** When the "import finished" email was queued, so it goes once. */
     notifiedAt: timestamp('notified_at', { withTimezone: true }),
+    /**
+     * lib/import/snapshot planDigest of what the preview was planned against: an apply that finds the
+     * tenant the same applies the stored plan batch by batch instead of planning the file again.
+     */
+    planDigest: text('plan_digest'),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -8,3 +8,5 @@ export * from './api-tokens';
 export * from './imports';
 export * from './audit';
 export * from './email';
+export * from './webhooks';
+export * from './invitation-batches';

@@ -216,6 +216,38 @@ describe('cancel and crashes', () => {
     expect(created[0]!.n).toBe(4);
   });
 
+  it('applies the stored plan when the tenant is as the preview saw it, and plans again when someone changed it meanwhile', async () => {
+    const logs: string[] = [];
+    const log = (line: string) => logs.push(line);
+
+    // Unchanged: the stored plan, batch by batch.
+    const same = await upload(adminActor, importCsv('user', manyUsers(5, ['CA__Sales'], 'stored-plan.example')));
+    await runPlan(db, same);
+    await requestApply(db, adminActor, same);
+    await runApply(db, same, { batchSize: 2, log });
+    expect(logs.at(-2)).toMatch(/the stored plan/);
+    const applied = await importRow(same);
+    expect(applied).toMatchObject({ status: 'completed', processedRows: 5 });
+    expect(applied.counts).toMatchObject({ created: 5, error: 0 });
+    const storedRows = await db.select().from(importRows).where(eq(importRows.importId, same));
+    expect(storedRows.every((r) => r.outcome === r.plannedOutcome && r.appliedAt !== null)).toBe(true);
+
+    // Someone adds one of the file's people by hand after the preview: the plan no longer holds.
+    const changed = await upload(adminActor, importCsv('user', manyUsers(3, ['CA__Sales'], 'replanned.example')));
+    await runPlan(db, changed);
+    expect((await importRow(changed)).plannedCounts).toMatchObject({ created: 3 });
+    await addMember(db, ca, { email: 'user000001@replanned.example', orgs: [{ path: 'CA__Sales' }] });
+    await requestApply(db, adminActor, changed);
+    await runApply(db, changed, { batchSize: 2, log });
+    expect(logs.at(-2)).toMatch(/planned again/);
+    const done = await importRow(changed);
+    expect(done).toMatchObject({ status: 'completed', processedRows: 3 });
+    expect(done.counts).toMatchObject({ created: 2, error: 0 });
+    const rows = await db.select().from(importRows).where(eq(importRows.importId, changed));
+    expect(rows.filter((r) => r.outcome === 'created')).toHaveLength(2);
+    expect(rows.find((r) => r.outcome !== 'created')?.plannedOutcome).toBe('created');
+  });
+
   it('resumes after a run dies between batches, applying no row twice', async () => {
     const id = await upload(adminActor, importCsv('user', manyUsers(9, ['CA__Sales'], 'resume.example')));
     await runPlan(db, id);

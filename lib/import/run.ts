@@ -11,7 +11,7 @@ import type { Operation } from './columns';
 import { ImportFileError } from './errors';
 import { planImport, type ImportRowInput, type PlannedRow } from './plan';
 import { readImportFile } from './read';
-import { loadExternalUsers, loadTenantSnapshot } from './snapshot';
+import { loadExternalUsers, loadTenantSnapshot, planDigest, type TenantSnapshot } from './snapshot';
 
 /*
  * The worker's side of an import (SPEC 3.5 "Apply in the background"): `import.plan` and
@@ -71,6 +71,7 @@ async function loadImportRecord(db: Db, importId: string, withFile = false) {
       autoApply: imports.autoApply,
       cancelRequestedAt: imports.cancelRequestedAt,
       notifiedAt: imports.notifiedAt,
+      planDigest: imports.planDigest,
     })
     .from(imports)
     .innerJoin(tenants, eq(tenants.id, imports.tenantId))
@@ -167,6 +168,7 @@ export async function runPlan(db: Db, importId: string, options: RunOptions = {}
         headers,
         totalRows: rows.length,
         plannedCounts: plan.counts,
+        planDigest: planDigest(snapshot, who.actor.userId, who.scope),
         applyRequestedAt: imp.autoApply ? new Date() : null,
         updatedAt: new Date(),
       })
@@ -225,10 +227,6 @@ export async function ringTenantLine(db: Db, tenantId: string): Promise<void> {
   if (first) await ring('import.apply', first.id);
 }
 
-interface RemainingRow extends ImportRowInput {
-  seq: number;
-}
-
 /** The `import.apply` job. */
 export async function runApply(db: Db, importId: string, options: RunOptions = {}): Promise<void> {
   const log = options.log ?? (() => {});
@@ -246,23 +244,18 @@ export async function runApply(db: Db, importId: string, options: RunOptions = {
   }
 
   const started = Date.now();
-  const remaining: RemainingRow[] = await db
-    .select({ entity: importRows.entity, rowNumber: importRows.rowNumber, values: importRows.values, seq: importRows.seq })
-    .from(importRows)
-    .where(and(eq(importRows.importId, importId), isNull(importRows.outcome)))
-    .orderBy(asc(importRows.seq));
   const snapshot = await loadTenantSnapshot(db, imp.tenantId);
-  const externalUsers = await loadExternalUsers(db, imp.tenantId, emailsOf(remaining));
-  const plan = planImport({ snapshot, operation: imp.operation as Operation, rows: remaining, actor: who.actor, scope: who.scope, externalUsers });
-  const order = plan.rows.map((planned, i) => ({ input: remaining[i]!, planned })).sort((a, b) => a.planned.seq - b.planned.seq);
-  log(`applying import ${importId}: ${order.length} rows left of ${imp.totalRows} (snapshot and plan ${Date.now() - started} ms)`);
+  // The tenant as the preview saw it (nothing changed since, and nothing of this import applied
+  // yet): the stored plan holds, and is read batch by batch. Otherwise plan the rest again.
+  const stored = imp.processedRows === 0 && imp.planDigest !== null && planDigest(snapshot, who.actor.userId, who.scope) === imp.planDigest;
+  const batches = stored ? storedBatches(db, importId, batchSize) : await replannedBatches(db, imp, who, snapshot, batchSize);
+  log(`applying import ${importId}: ${imp.totalRows - imp.processedRows} rows left of ${imp.totalRows}, ${stored ? 'the stored plan' : 'planned again'} (${Date.now() - started} ms)`);
 
   let processed = imp.processedRows;
   const counts = fullCounts(imp.counts);
   const invitations: string[] = [];
-  for (let i = 0; i < order.length; i += batchSize) {
+  for await (const batch of batches) {
     if (options.signal?.aborted) return deliver(invitations, importId, log); // resumed by the sweep when the worker starts again
-    const batch = order.slice(i, i + batchSize);
     const result = await db.transaction(async (tx) => {
       const [current] = await tx
         .select({ status: imports.status, processedRows: imports.processedRows, cancelRequestedAt: imports.cancelRequestedAt })
@@ -272,7 +265,7 @@ export async function runApply(db: Db, importId: string, options: RunOptions = {
       if (current?.status !== 'applying' || current.processedRows !== processed) return 'stop' as const;
       if (current.cancelRequestedAt) return 'cancel' as const;
       const { emailMessageIds } = await applyBatch(tx, { importId, actor: who.actor, snapshot, rows: batch });
-      await recordOutcomes(tx, importId, batch);
+      await recordOutcomes(tx, importId, batch, stored);
       for (const { planned } of batch) counts[planned.outcome as RowOutcome] += 1;
       await tx
         .update(imports)
@@ -289,7 +282,7 @@ export async function runApply(db: Db, importId: string, options: RunOptions = {
     invitations.push(...result);
     await options.onBatch?.(processed);
   }
-  log(`applied import ${importId}: ${order.length} rows in ${Date.now() - started} ms`);
+  log(`applied import ${importId}: ${processed - imp.processedRows} rows in ${Date.now() - started} ms`);
   await deliver(invitations, importId, log);
   await finish(db, imp, 'completed');
 }
@@ -303,8 +296,70 @@ async function deliver(messageIds: string[], importId: string, log: (line: strin
   await deliverQueuedEmails(messageIds).catch((err: unknown) => log(`invitations of import ${importId} left to the email sweep: ${(err as Error).message}`));
 }
 
-/** Each row's applied outcome, message and changes, in one statement per chunk. */
-async function recordOutcomes(tx: Db, importId: string, batch: { input: ImportRowInput; planned: PlannedRow }[]): Promise<void> {
+type BatchRow = { input: ImportRowInput; planned: PlannedRow };
+
+/** The stored plan in seq order, `size` rows at a time: only one batch is in memory. */
+async function* storedBatches(db: Db, importId: string, size: number): AsyncGenerator<BatchRow[]> {
+  for (let after = 0; ; ) {
+    const rows = await db
+      .select({
+        entity: importRows.entity,
+        rowNumber: importRows.rowNumber,
+        seq: importRows.seq,
+        values: importRows.values,
+        outcome: importRows.plannedOutcome,
+        changes: importRows.changes,
+        messageKey: importRows.messageKey,
+        messageParams: importRows.messageParams,
+      })
+      .from(importRows)
+      .where(and(eq(importRows.importId, importId), sql`${importRows.seq} > ${after}`))
+      .orderBy(asc(importRows.seq))
+      .limit(size);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]!.seq;
+    yield rows.map((r) => ({
+      input: { entity: r.entity, rowNumber: r.rowNumber, values: r.values },
+      planned: {
+        entity: r.entity,
+        rowNumber: r.rowNumber,
+        seq: r.seq,
+        outcome: r.outcome!,
+        changes: (r.changes ?? {}) as PlannedRow['changes'],
+        ...(r.messageKey ? { messageKey: r.messageKey } : {}),
+        ...(r.messageParams ? { messageParams: r.messageParams } : {}),
+      },
+    }));
+  }
+}
+
+/** The rows not applied yet, planned again against `snapshot` (the tenant changed, or a run resumes), in batches. */
+async function replannedBatches(db: Db, imp: LoadedImport, who: { actor: Actor; scope: AdminScope }, snapshot: TenantSnapshot, size: number): Promise<BatchRow[][]> {
+  const remaining: ImportRowInput[] = await db
+    .select({ entity: importRows.entity, rowNumber: importRows.rowNumber, values: importRows.values })
+    .from(importRows)
+    .where(and(eq(importRows.importId, imp.id), isNull(importRows.outcome)))
+    .orderBy(asc(importRows.seq));
+  const externalUsers = await loadExternalUsers(db, imp.tenantId, emailsOf(remaining));
+  const plan = planImport({ snapshot, operation: imp.operation as Operation, rows: remaining, actor: who.actor, scope: who.scope, externalUsers });
+  const order = plan.rows.map((planned, i) => ({ input: remaining[i]!, planned })).sort((a, b) => a.planned.seq - b.planned.seq);
+  const batches: BatchRow[][] = [];
+  for (let i = 0; i < order.length; i += size) batches.push(order.slice(i, i + size));
+  return batches;
+}
+
+/**
+ * Each row's applied outcome, message and changes. A batch of the stored plan took effect as
+ * planned: its rows' planned columns are the outcome (one statement, nothing sent). A re-planned
+ * batch sends its rows' new plan, one statement per chunk.
+ */
+async function recordOutcomes(tx: Db, importId: string, batch: BatchRow[], asStored: boolean): Promise<void> {
+  if (asStored) {
+    await tx.execute(sql`
+      update ${importRows} set outcome = planned_outcome, applied_at = now()
+      where import_id = ${importId}::uuid and seq between ${batch[0]!.planned.seq} and ${batch[batch.length - 1]!.planned.seq}`);
+    return;
+  }
   for (let i = 0; i < batch.length; i += ROW_CHUNK) {
     const chunk = batch.slice(i, i + ROW_CHUNK).map(({ planned }) => ({
       entity: planned.entity,

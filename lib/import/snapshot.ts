@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import type { Locale, MemberStatus } from '@/db/schema';
@@ -304,3 +305,30 @@ export async function loadExternalUsers(db: Db, tenantId: string, emails: Iterab
 function toPgTextArray(items: readonly string[]): string {
   return `{${items.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
+
+/**
+ * A digest of everything a plan depends on: the snapshot (orgs, members with their memberships,
+ * services, groups and statuses, groups, services) and who plans (their id and scope). Equal
+ * digests mean planning the same file again would give the same plan, so an apply can use the
+ * stored one (lib/import/run). Order-independent: maps are walked in sorted key order.
+ */
+export function planDigest(snapshot: TenantSnapshot, actorUserId: string, scope: unknown): string {
+  const hash = createHash('sha256');
+  const put = (...parts: (string | number | boolean | null)[]) => hash.update(`${parts.join('\u001f')}\u001e`);
+  put('v1', snapshot.tenantId, actorUserId, JSON.stringify(scope), snapshot.activeTenantAdmins);
+  for (const org of [...snapshot.orgs].sort((a, b) => cmp(a.id, b.id))) {
+    put('o', org.id, org.parentId, org.name, org.namePath, org.idPath, org.description, org.emailNotifications);
+  }
+  for (const key of [...snapshot.groupsByName.keys()].sort(cmp)) put('g', key, snapshot.groupsByName.get(key)!.id, snapshot.groupsByName.get(key)!.name);
+  for (const key of [...snapshot.servicesByKey.keys()].sort(cmp)) put('s', key, snapshot.servicesByKey.get(key)!.id);
+  for (const key of [...snapshot.members.keys()].sort(cmp)) {
+    const m = snapshot.members.get(key)!;
+    put('m', key, m.memberId, m.userId, m.email, m.status, m.isTenantAdmin, m.registered, m.firstName, m.lastName, m.locale, m.sharedProfile);
+    put('mo', ...m.memberships.map((x) => `${x.org.id}:${x.isAdmin}`).sort(cmp));
+    put('ms', ...[...m.services].sort(cmp));
+    put('mg', ...m.groups.map((g) => g.id).sort(cmp));
+  }
+  return hash.digest('hex');
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
