@@ -10,6 +10,7 @@ import { auditActor, recordAudit, type AuditEntry } from '@/lib/audit';
 import { type AdminScope, authorize, memberInScope, orgInScope } from '@/lib/authz';
 import type { EmailTemplateProps } from '@/emails';
 import { sendEmail } from '@/lib/email/send';
+import { queuePasswordChangedEmail } from '@/lib/password-changed';
 import { env } from '@/lib/env';
 import { DomainError, NotFoundError } from '@/lib/errors';
 import { formatPersonName } from '@/lib/i18n/person-name';
@@ -671,6 +672,7 @@ export async function resetPassword(db: Db, rawToken: string, input: { password:
       after: { resetTokenId: token.id },
     };
     await recordAudit(tx, entry);
+    await queuePasswordChangedEmail(tx, { userId: user.id, method: 'reset' });
     return { email: user.email };
   });
 }
