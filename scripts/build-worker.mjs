@@ -3,12 +3,12 @@
 // the process (tsx holds ≈ 40 MB more, and compiles on every start). Development keeps `tsx watch`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKER_BUNDLE = path.join(ROOT, '.build/worker/index.cjs');
 
 export async function buildWorker() {
+  const { build } = await import('esbuild'); // installed by then: start/test import this file before they install dependencies
   await build({
     absWorkingDir: ROOT,
     entryPoints: ['workers/index.ts'],
