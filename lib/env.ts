@@ -7,6 +7,12 @@ const zEnv = z.object({
   APP_URL: z.string().url().default('http://localhost:3000'),
   RESEND_API_KEY: z.string().optional(),
   RESEND_BASE_URL: z.string().url().optional(),
+  /** Requests per second the worker makes to Resend at most, across all worker processes (your account's limit). */
+  EMAIL_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000).default(10),
+  /** A Resend request without an answer after this long is abandoned and retried (same Idempotency-Key). */
+  RESEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** Worker threads that render emails (0: the worker's own thread; default: one per core, up to 4). */
+  EMAIL_RENDER_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   EMAIL_FROM: z.string().default('Tenantry <no-reply@tenantry.local>'),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3101),
   /** Prefix of BullMQ keys: lets parallel test files share one Redis without seeing each other. */

@@ -32,7 +32,7 @@ describe('worker health endpoint', () => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as { ok: boolean; redis: boolean; db: boolean; queues: Record<string, { running: boolean; waiting?: number }> };
       expect(body).toMatchObject({ ok: true, redis: true, db: true });
-      expect(Object.keys(body.queues).sort()).toEqual(['email', 'import', 'system']);
+      expect(Object.keys(body.queues).sort()).toEqual(['email', 'import', 'invitation', 'system']);
       expect(body.queues.email).toMatchObject({ running: true, waiting: 0 });
 
       expect((await fetch(`http://127.0.0.1:${workers.healthPort}/nope`)).status).toBe(404);

@@ -1,15 +1,20 @@
+import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { Queue, Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { closeDb, getDb, type Database } from '@/db/client';
 import { env } from '@/lib/env';
 import { requeueQueuedEmails } from '@/lib/email/send';
+import { createRenderPool, type RenderPool } from '@/lib/email/render-pool';
 import { createTransportFromEnv, type EmailTransport } from '@/lib/email/transports';
 import { closeRedisConnection, closeRedisConnections, createRedisConnection, queuePrefix } from './connection';
 import { sweepImports } from '@/lib/import/run';
-import { emailHandlers } from './email';
+import { emailHandlers, emailRetryDelay } from './email';
 import { importHandlers } from './imports';
+import { invitationHandlers } from './invitations';
 import { startHealthServer, withTimeout, type HealthReport, type HealthServer, type QueueHealth } from './health';
-import { closeQueues, createProcessor, handleJob, QUEUE_NAMES, type JobHandler, type QueueName } from './jobs';
+import { closeQueues, createProcessor, EMAIL_BACKOFF_TYPE, handleJob, QUEUE_NAMES, type JobHandler, type QueueName } from './jobs';
+import { createRequestLimiter } from './rate-limit';
 
 /** Shared by every processor of one worker process. */
 export interface WorkerContext {
@@ -19,17 +24,29 @@ export interface WorkerContext {
   /** Aborted when the process is asked to stop: long jobs (imports) checkpoint and return early. */
   shutdownSignal: AbortSignal;
   log: (line: string) => void;
+  /** Holds a queue for `ms` (BullMQ's queue.rateLimit): the email provider answered 429. */
+  rateLimitQueue: (queue: QueueName, ms: number) => Promise<void>;
+  /** Renders emails on EMAIL_RENDER_THREADS worker threads. */
+  renderPool: RenderPool;
 }
 
 /** Which queues this process serves, and with what. */
 const PROCESSORS: Partial<Record<QueueName, (ctx: WorkerContext) => JobHandler[]>> = {
-  email: (ctx) => emailHandlers({ db: ctx.db, transport: ctx.transport, from: ctx.emailFrom }),
+  email: (ctx) =>
+    emailHandlers({
+      db: ctx.db,
+      transport: ctx.transport,
+      from: ctx.emailFrom,
+      render: ctx.renderPool.render,
+      onRateLimited: (ms) => ctx.rateLimitQueue('email', ms),
+    }),
   import: (ctx) => importHandlers({ db: ctx.db, shutdownSignal: ctx.shutdownSignal, log: ctx.log }),
+  invitation: (ctx) => invitationHandlers({ db: ctx.db, shutdownSignal: ctx.shutdownSignal, log: ctx.log }),
   system: () => [handleJob('system.ping', async () => ({ pong: true, at: new Date().toISOString() }))],
 };
 
 // Imports: two at once (different tenants; one tenant's line is serialised in lib/import/run.ts).
-const DEFAULT_CONCURRENCY: Record<QueueName, number> = { email: 5, import: 2, system: 1 };
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { email: 5, import: 2, invitation: 2, system: 1 };
 
 /**
  * A job whose worker died (kill -9) is taken up again once its lock expires. Imports use short
@@ -38,15 +55,28 @@ const DEFAULT_CONCURRENCY: Record<QueueName, number> = { email: 5, import: 2, sy
  */
 const LOCK_OPTIONS: Partial<Record<QueueName, { lockDuration: number; stalledInterval: number; maxStalledCount: number }>> = {
   import: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 100 },
+  // A crashed email job is re-run within seconds; the re-run repeats the very request (workers/email.ts).
+  email: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 10 },
 };
+
+/**
+ * The provider's rate is kept per request (workers/rate-limit.ts) in windows this much longer than
+ * a second: a request reaches the provider a little after it took its slot (event loop, network),
+ * and the provider counts arrivals.
+ */
+const PROVIDER_WINDOW_MS = 1_050;
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 export interface StartWorkersOptions {
   /** Defaults to the process pool (`getDb()`); a caller-provided pool is left open by `close()`. */
   db?: Database;
-  /** Defaults to Resend or the outbox, from the environment. */
+  /** Defaults to Resend (paced by EMAIL_RATE_LIMIT_PER_SECOND, shared in Redis) or the outbox, from the environment. */
   transport?: EmailTransport;
+  /** Email jobs started per second at most when the transport is Resend (default EMAIL_RATE_LIMIT_PER_SECOND). */
+  emailRateLimitPerSecond?: number;
+  /** Threads that render emails (default EMAIL_RENDER_THREADS; 0: the worker's own thread). */
+  emailRenderThreads?: number;
   emailFrom?: string;
   /** Defaults to every queue that has a processor. */
   queues?: QueueName[];
@@ -75,12 +105,24 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   const ownsDb = !options.db;
   const db = options.db ?? getDb();
   const shutdown = new AbortController();
+  const prefix = queuePrefix();
+  const connection = createRedisConnection('worker');
+  const emailRate = options.emailRateLimitPerSecond ?? env().EMAIL_RATE_LIMIT_PER_SECOND;
+  // Plain queues on the same connection: job counts for the health report, and queue.rateLimit.
+  const monitors = new Map<QueueName, Queue>();
   const ctx: WorkerContext = {
     db,
-    transport: options.transport ?? createTransportFromEnv(),
+    transport:
+      options.transport ??
+      createTransportFromEnv({ throttle: createRequestLimiter(connection, { prefix, max: emailRate, windowMs: PROVIDER_WINDOW_MS }) }),
     emailFrom: options.emailFrom ?? env().EMAIL_FROM,
     shutdownSignal: shutdown.signal,
     log,
+    rateLimitQueue: async (queue, ms) => {
+      await monitors.get(queue)?.rateLimit(ms);
+    },
+    // They start on first use and stop when idle: an idle worker holds no extra memory.
+    renderPool: createRenderPool({ threads: options.emailRenderThreads ?? env().EMAIL_RENDER_THREADS ?? Math.min(4, availableParallelism()), log }),
   };
   const queueNames = (options.queues ?? QUEUE_NAMES.filter((name) => PROCESSORS[name])).filter((name) => {
     if (PROCESSORS[name]) return true;
@@ -88,11 +130,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     return false;
   });
 
-  const prefix = queuePrefix();
-  const connection = createRedisConnection('worker');
   const workers = new Map<QueueName, Worker>();
-  // Plain queues on the same connection, only for the job counts in the health report.
-  const monitors = new Map<QueueName, Queue>();
 
   const checkHealth = async (): Promise<HealthReport> => {
     const redis =
@@ -134,6 +172,11 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       prefix,
       concurrency: options.concurrency?.[name] ?? DEFAULT_CONCURRENCY[name],
       ...LOCK_OPTIONS[name],
+      // A real provider: at most this many email jobs start per second, whichever worker runs them
+      // (BullMQ's limiter lives in Redis). A job makes one request, save retries and splits, which
+      // the transport's own limiter counts too.
+      ...(name === 'email' && ctx.transport.name !== 'outbox' ? { limiter: { max: emailRate, duration: 1_000 } } : {}),
+      settings: { backoffStrategy: (attemptsMade, type, err) => (type === EMAIL_BACKOFF_TYPE ? emailRetryDelay(attemptsMade, err) : -1) },
     });
     // Connection errors are logged once by the connection; without a listener they would crash.
     worker.on('error', () => {});
@@ -171,7 +214,8 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
 
   const concurrency = queueNames.map((n) => `${n}×${options.concurrency?.[n] ?? DEFAULT_CONCURRENCY[n]}`).join(', ');
   log(
-    `started: queues ${concurrency}; prefix ${prefix}; email via ${ctx.transport.name}; ` +
+    `started: queues ${concurrency}; prefix ${prefix}; email via ${ctx.transport.name}` +
+      `${ctx.transport.name === 'outbox' ? '' : ` (≤ ${emailRate} requests/s)`}; ` +
       `health ${health ? `http://localhost:${health.port}/health` : 'off'}; pid ${process.pid}`,
   );
 
@@ -189,6 +233,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
         await Promise.allSettled([...workers.values()].map((worker) => worker.close()));
         await Promise.allSettled([...monitors.values()].map((monitor) => monitor.close()));
         await health?.close();
+        await ctx.renderPool.close();
         await closeRedisConnection(connection);
         if (ownsDb) await closeDb(db);
       })();
@@ -227,8 +272,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', (signal) => void stop(signal));
 }
 
-// Run as a program (`npm run worker` → tsx, CommonJS), not when imported by tests.
-if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+// Run as a program (`npm run worker` → tsx, CommonJS), not when imported by tests, nor in the
+// email render threads, which load this program only to render (lib/email/render-pool.ts).
+if (isMainThread && typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
   main().catch((err: unknown) => {
     console.error('[worker] could not start:', err);
     process.exit(1);

@@ -10,14 +10,22 @@ import { producerConnection, queuePrefix, waitForRedis } from './connection';
  * so Redis stays small and the database stays the source of truth.
  */
 
-export const QUEUE_NAMES = ['email', 'import', 'system'] as const;
+export const QUEUE_NAMES = ['email', 'import', 'invitation', 'system'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const MAX_EMAIL_BATCH = 100;
 
 const zEmailSendJob = z.object({ messageId: z.uuid() });
-const zEmailSendBatchJob = z.object({ messageIds: z.array(z.uuid()).min(1).max(MAX_EMAIL_BATCH) });
+const zEmailSendBatchJob = z.object({
+  messageIds: z.array(z.uuid()).min(1).max(MAX_EMAIL_BATCH),
+  /**
+   * Set by the email sweep (one value per sweep): its jobs get new ids, since a finished job of the
+   * same messages may still be kept in Redis and would swallow the re-add.
+   */
+  round: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
+});
 const zImportJob = z.object({ importId: z.uuid() });
+const zInvitationBulkJob = z.object({ batchId: z.uuid() });
 const zSystemPingJob = z.object({
   /** Makes the ping's job id deterministic (health checks, tests); omit for a fresh job. */
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).optional(),
@@ -29,6 +37,7 @@ const schemas = {
   'system.ping': zSystemPingJob,
   'import.plan': zImportJob,
   'import.apply': zImportJob,
+  'invitation.bulk': zInvitationBulkJob,
 };
 
 export type JobName = keyof typeof schemas;
@@ -43,17 +52,26 @@ interface JobSpec<P> {
   options?: JobsOptions;
 }
 
+/**
+ * Email jobs: many tries (workers/email.ts: exactly once whatever the number of tries), spaced by
+ * the worker's `email` backoff strategy, which honours the provider's Retry-After.
+ */
+export const EMAIL_BACKOFF_TYPE = 'email';
+const EMAIL_JOB_OPTIONS: JobsOptions = { attempts: 12, backoff: { type: EMAIL_BACKOFF_TYPE, delay: 1_000 } };
+
 // BullMQ rejects custom ids containing ':' (it reserves them for repeatable jobs), so ids join with '-'.
 const JOBS: { [N in JobName]: JobSpec<JobPayload<N>> } = {
   'email.send': {
     queue: 'email',
     schema: zEmailSendJob,
     jobId: (p) => `email.send-${p.messageId}`,
+    options: EMAIL_JOB_OPTIONS,
   },
   'email.send-batch': {
     queue: 'email',
     schema: zEmailSendBatchJob,
-    jobId: (p) => `email.send-batch-${digest([...p.messageIds].sort().join(','))}`,
+    jobId: (p) => `email.send-batch-${digest([...p.messageIds].sort().join(','))}${p.round ? `-${p.round}` : ''}`,
+    options: EMAIL_JOB_OPTIONS,
   },
   // Imports: the database holds the state, the job only says "look at this import"; finished jobs
   // are dropped at once so the sweep can ring again (a kept job id would swallow the re-add).
@@ -68,6 +86,14 @@ const JOBS: { [N in JobName]: JobSpec<JobPayload<N>> } = {
     schema: zImportJob,
     jobId: (p) => `import.apply-${p.importId}`,
     options: { attempts: 3, removeOnComplete: true, removeOnFail: true },
+  },
+  // Bulk resend/revoke from the invitation console (lib/invitation-batches.ts): the batch's items in
+  // the database are the state; finished jobs are dropped so a stale batch can be rung again.
+  'invitation.bulk': {
+    queue: 'invitation',
+    schema: zInvitationBulkJob,
+    jobId: (p) => `invitation.bulk-${p.batchId}`,
+    options: { attempts: 5, removeOnComplete: true, removeOnFail: true },
   },
   'system.ping': {
     queue: 'system',

@@ -6,7 +6,8 @@ const TONES = {
   pending: 'brand',
   expired: 'amber',
   accepted: 'green',
-  revoked: 'red',
+  bounced: 'red',
+  revoked: 'neutral',
   not_sent: 'amber',
   none: 'neutral',
 } as const satisfies Record<InvitationState, string>;

@@ -37,7 +37,12 @@ export interface SendEmailInput<N extends EmailTemplateName> {
 }
 
 const zAddress = z.email();
-const zIdempotencyKey = z.string().min(1).max(256);
+// Resend takes keys up to 256 characters; `batch-…` names the worker's batch calls (workers/email.ts).
+const zIdempotencyKey = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((key) => !key.startsWith('batch-'), 'idempotency keys starting with "batch-" are reserved for batch sends');
 
 /** Saves an email (status queued) in the caller's db or transaction and returns its id; duplicate keys return the existing id. */
 export async function sendEmail<N extends EmailTemplateName>(db: Db, input: SendEmailInput<N>): Promise<string> {
@@ -88,8 +93,10 @@ export async function deliverQueuedEmails(messageIds: readonly string[]): Promis
 }
 
 /**
- * Re-enqueues messages still `queued` after `olderThanMs` (their enqueue failed, or Redis lost the
- * job). Harmless for messages whose job is still waiting: job ids are deterministic.
+ * Re-enqueues messages still `queued` after `olderThanMs` (their enqueue failed, Redis lost the job,
+ * or their job gave up while the database was unreachable), in batch jobs. Harmless for messages
+ * whose job is still waiting or running: the worker claims each message once and sends every claim
+ * once (workers/email.ts); a second job finds it sent, or in another worker's hands, and skips it.
  */
 export async function requeueQueuedEmails(
   db: Db,
@@ -101,14 +108,15 @@ export async function requeueQueuedEmails(
     .select({ id: emailMessages.id })
     .from(emailMessages)
     .where(and(eq(emailMessages.status, 'queued'), lt(emailMessages.createdAt, cutoff)))
-    .orderBy(asc(emailMessages.createdAt))
-    .limit(options.limit ?? 1_000);
+    // The messages of one earlier claim side by side, so one job repeats that request.
+    .orderBy(sql`${emailMessages.sendKey} nulls last`, asc(emailMessages.createdAt))
+    .limit(options.limit ?? 10_000);
   const ids = rows.map((r) => r.id);
-  for (let i = 0; i < ids.length; i += MAX_EMAIL_BATCH) {
-    await enqueueBulk(
-      'email.send',
-      ids.slice(i, i + MAX_EMAIL_BATCH).map((messageId) => ({ messageId })),
-    );
-  }
+  // New job ids for this sweep: an earlier job of the same messages may still be kept in Redis
+  // (finished jobs are kept for a while) and would swallow a re-add under its id.
+  const round = `sweep${Date.now().toString(36)}`;
+  const batches: { messageIds: string[]; round: string }[] = [];
+  for (let i = 0; i < ids.length; i += MAX_EMAIL_BATCH) batches.push({ messageIds: ids.slice(i, i + MAX_EMAIL_BATCH), round });
+  await enqueueBulk('email.send-batch', batches);
   return ids.length;
 }

@@ -7,6 +7,7 @@ import { EffectiveAccessCard } from '@/components/access/effective-access-card';
 import { AuditHistory } from '@/components/audit/audit-history';
 import { MemberGroupsCard } from '@/components/groups/member-groups-card';
 import { ActionForm } from '@/components/forms/action-form';
+import { InvitationBounceNotice } from '@/components/invitations/bounce-notice';
 import { SubmitButton } from '@/components/forms/fields';
 import { AppShell } from '@/components/shell/app-shell';
 import { Alert } from '@/components/ui/alert';
@@ -121,6 +122,12 @@ export default async function UserPage({ params, searchParams }: Params) {
               )}
             </div>
           </Alert>
+        </div>
+      )}
+
+      {profile.status === 'invited' && (
+        <div className="mb-6 empty:hidden">
+          <InvitationBounceNotice invitation={invitation} email={profile.user.email} />
         </div>
       )}
 
