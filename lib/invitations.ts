@@ -16,7 +16,7 @@ import { env } from '@/lib/env';
 import { DomainError, NotFoundError } from '@/lib/errors';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { checkPasswordRules, hashPassword, verifyPassword } from '@/lib/passwords';
-import { escapeLike, leadingNameCandidates, normalizeSearch } from '@/lib/member-list';
+import { normalizeSearch, searchCondition } from '@/lib/member-list';
 import { hashSecret } from '@/lib/secret-hash';
 import { isUuid } from '@/lib/validation';
 
@@ -47,6 +47,10 @@ export const RESET_MAX_PER_HOUR = 3;
 export type TokenStatus = 'valid' | 'expired' | 'used' | 'revoked' | 'unknown';
 /** 'bounced': the latest invitation is open but its email did not arrive (bounced, suppressed or refused by the provider). */
 export type InvitationState = 'pending' | 'expired' | 'accepted' | 'bounced' | 'revoked' | 'not_sent' | 'none';
+/** An open invitation (not accepted, not revoked): what Revoke applies to, whether or not its email arrived. */
+export function isRevocable(state: InvitationState): boolean {
+  return state === 'pending' || state === 'expired' || state === 'bounced' || state === 'not_sent';
+}
 /** The states the invitations view filters on. */
 export const INVITATION_FILTERS = ['pending', 'expired', 'bounced', 'not_sent', 'accepted'] as const;
 export type InvitationFilter = (typeof INVITATION_FILTERS)[number];
@@ -456,25 +460,6 @@ export interface InvitationListResult {
   pageSize: number;
 }
 
-/** SQL: the user (`users` columns) matches the normalized search text: email, first or last name prefix, or "first last" / "last first". */
-function userMatches(qn: string): SQL {
-  const prefix = `${escapeLike(qn)}%`;
-  const first = sql`lower(${users.firstName})`;
-  const last = sql`lower(${users.lastName})`;
-  const branches = [sql`lower(${users.email}) like ${prefix}`, sql`${first} like ${prefix}`, sql`${last} like ${prefix}`];
-  // A full name: the first word is a whole name (an indexed equality), the rest is checked on the few rows left.
-  const heads = leadingNameCandidates(qn);
-  if (heads.length > 0) {
-    for (const [a, b] of [
-      [first, last],
-      [last, first],
-    ] as const) {
-      branches.push(sql`(${a} in (${sql.join(heads.map((h) => sql`${h}`), sql`, `)}) and (${a} || ' ' || ${b} like ${prefix} or ${a} || ${b} like ${prefix}))`);
-    }
-  }
-  return sql`(${sql.join(branches, sql` or `)})`;
-}
-
 /** The token table as the console's queries name it. */
 const tok = alias(userTokens, 'inv_t');
 const newer = alias(userTokens, 'inv_n');
@@ -506,7 +491,7 @@ export function matchingInvitationsSql(scope: AdminScope, match: InvitationMatch
   const qn = normalizeSearch(match.q);
   if (qn) {
     where.push(
-      sql`${tok.memberId} in (select ${tenantMembers.id} from ${tenantMembers} inner join ${users} on ${users.id} = ${tenantMembers.userId} where ${tenantMembers.tenantId} = ${scope.tenantId} and ${userMatches(qn)})`,
+      sql`${tok.memberId} in (select ${tenantMembers.id} from ${tenantMembers} inner join ${users} on ${users.id} = ${tenantMembers.userId} where ${tenantMembers.tenantId} = ${scope.tenantId} and ${searchCondition(qn)})`,
     );
   }
   return sql.join(where, sql` and `);

@@ -107,8 +107,8 @@ export function leadingNameCandidates(qn: string): string[] {
 const USER_COLUMNS = { email: sql`${users.email}`, first: sql`${users.firstName}`, last: sql`${users.lastName}` };
 
 
-/** SQL: the user matches the normalized search text (every branch can use an index on users). */
-function searchCondition(qn: string, cols: { email: SQL; first: SQL; last: SQL } = USER_COLUMNS): SQL {
+/** SQL: the user matches the normalized search text (every branch can use an index on users); the invitation console searches the same way. */
+export function searchCondition(qn: string, cols: { email: SQL; first: SQL; last: SQL } = USER_COLUMNS): SQL {
   const prefix = `${escapeLike(qn)}%`;
   const first = sql`lower(${cols.first})`;
   const last = sql`lower(${cols.last})`;

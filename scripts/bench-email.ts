@@ -15,8 +15,7 @@
 //
 // Env: DATABASE_URL / REDIS_URL (else the project-local services, started if needed);
 // EMAIL_RENDER_THREADS (passed to the worker); BENCH_NODE_ENV, the worker's NODE_ENV (default
-// production, as a production worker should run: React's development build renders ≈ 2× slower;
-// `development` measures the worker as `npm start` runs it today, without NODE_ENV).
+// production, as `npm start` runs it: React's development build renders ≈ 2× slower).
 // Diagnostics: BENCH_CPU_PROF=DIR writes the worker's CPU profile (node --cpu-prof) into DIR.
 import fs from 'node:fs';
 import os from 'node:os';

@@ -24,7 +24,6 @@
 // Diagnostics (not the product as it is): BENCH_AUTO_EXPLAIN_MS=N logs the plans of the worker's
 // statements slower than N ms (with trigger times) in the PostgreSQL server log;
 // BENCH_ANALYZE_DURING_APPLY=1 runs ANALYZE tenant_members after each committed batch.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +32,8 @@ import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { baseUrl, log, recreateDatabase } from './lib/bench-db';
 import { GROUP_WORDS, SERVICES, SITES } from './lib/bench-catalog';
-import { alive, cmdline, cpuSeconds, machineCpuSeconds, peakRssMb, processTree, resetPeakRss } from './lib/procfs';
+import { assertBenchWorkerAlive, type BenchWorker, startBenchWorker, stopBenchWorker, trackBenchWorker } from './lib/bench-worker';
+import { cmdline, cpuSeconds, machineCpuSeconds, peakRssMb, processTree, resetPeakRss } from './lib/procfs';
 
 const BENCH_DB = 'tenantry_bench_import';
 const TENANT_ID = '00000000-0000-4000-8000-00000000b001';
@@ -262,63 +262,6 @@ async function floor(url: string, content: Buffer, fileName: string): Promise<{ 
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The worker program
-
-interface WorkerProcess {
-  child: ChildProcess;
-  logFile: string;
-  /** Every pid of its tree seen so far (to stop them one by one). */
-  pids: Set<number>;
-}
-
-async function startWorker(env: Record<string, string>, logFile: string): Promise<WorkerProcess> {
-  const fd = fs.openSync(logFile, 'w');
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, WORKER_HEALTH_PORT: '0' };
-  delete childEnv.RESEND_API_KEY; // emails go to the outbox table
-  // The program as production runs it (npm start): the bundle of scripts/build-worker.mjs under plain node.
-  execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: ROOT_DIR, stdio: 'ignore' });
-  const bundle = path.join(ROOT_DIR, '.build/worker/index.cjs');
-  const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_HEAP_MB ? [`--max-old-space-size=${process.env.BENCH_WORKER_HEAP_MB}`] : []), '--enable-source-maps', bundle], {
-    cwd: ROOT_DIR,
-    env: childEnv,
-    stdio: ['ignore', fd, fd],
-  });
-  fs.closeSync(fd);
-  const worker: WorkerProcess = { child, logFile, pids: new Set([child.pid!]) };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const text = fs.readFileSync(logFile, 'utf8');
-    if (/\[worker\] started:/.test(text)) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`bench: the worker did not start (${child.exitCode !== null ? `exit ${child.exitCode}` : 'timeout'}):\n${text.slice(-2000)}`);
-    }
-    await sleep(100);
-  }
-  trackTree(worker);
-  return worker;
-}
-
-function trackTree(worker: WorkerProcess): void {
-  for (const pid of processTree(worker.child.pid!)) worker.pids.add(pid);
-}
-
-/** SIGTERM to the worker, then SIGKILL to whatever of its tree is left. */
-async function stopWorker(worker: WorkerProcess): Promise<void> {
-  trackTree(worker);
-  const exited = new Promise<void>((resolve) => (worker.child.exitCode !== null ? resolve() : worker.child.once('exit', () => resolve())));
-  worker.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
-  for (const pid of worker.pids) {
-    if (!alive(pid)) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
@@ -373,7 +316,7 @@ async function main() {
   const { loadActor } = await import('@/lib/actor');
   const { createApiToken } = await import('@/lib/api-tokens');
   const db = createDb(url, { max: 2 });
-  let worker: WorkerProcess | null = null;
+  let worker: BenchWorker | null = null;
   try {
     const actor = await loadActor(db, seeded.adminUserId, { tenantSlug: TENANT_SLUG });
     if (!actor) throw new Error('bench: the tenant admin cannot act in the bench tenant');
@@ -396,7 +339,9 @@ async function main() {
 
     // The worker.
     const logFile = path.join(os.tmpdir(), `bench-import-worker-${process.pid}.log`);
-    worker = await startWorker({ DATABASE_URL: url, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix }, logFile);
+    // No RESEND_API_KEY: emails go to the outbox table.
+    const heap = process.env.BENCH_WORKER_HEAP_MB;
+    worker = await startBenchWorker({ DATABASE_URL: url, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, RESEND_API_KEY: undefined }, logFile, heap ? [`--max-old-space-size=${heap}`] : []);
     const workerPid = worker.child.pid!;
     const tree = processTree(workerPid);
     const idlePeak = peakRssMb(workerPid);
@@ -408,9 +353,7 @@ async function main() {
     const { POST: applyImport } = await import('@/app/api/v1/imports/[importId]/apply/route');
     const auth = { Authorization: `Bearer ${secret}` };
     const get = async (id: string): Promise<ApiImportBody> => {
-      if (worker!.child.exitCode !== null || worker!.child.signalCode !== null) {
-        throw new Error(`bench: the worker exited (${worker!.child.exitCode ?? worker!.child.signalCode}); the end of its log:\n${fs.readFileSync(logFile, 'utf8').slice(-1500)}`);
-      }
+      assertBenchWorkerAlive(worker!);
       const response = await getImport(new Request(`http://localhost/api/v1/imports/${id}`, { headers: auth }), { params: Promise.resolve({ importId: id }) });
       const body = await response.text();
       if (response.status !== 200) throw new Error(`bench: GET answered ${response.status}: ${body.slice(0, 300)}`);
@@ -487,7 +430,7 @@ async function main() {
         if (active.length === 0) statements.set('(no statement running: the worker is in JS, or between statements)', (statements.get('(no statement running: the worker is in JS, or between statements)') ?? 0) + 1);
         for (const q of new Set(active)) statements.set(q, (statements.get(q) ?? 0) + 1);
       }
-      trackTree(worker);
+      trackBenchWorker(worker);
       await sleep(POLL_MS);
     }
     const applyMs = performance.now() - tApply;
@@ -562,7 +505,7 @@ async function main() {
       `worker peak RSS: ${workerPeak.toFixed(0)} MB (plan phase ${planPeak.mb.toFixed(0)} MB, apply phase ${resetOk ? `${applyPeak.mb.toFixed(0)} MB` : 'not separable: clear_refs refused'}; highest VmHWM over its process tree)`,
     );
 
-    await stopWorker(worker);
+    await stopBenchWorker(worker);
     worker = null;
     await mon.end({ timeout: 5 });
 
@@ -586,7 +529,7 @@ async function main() {
     if (process.env.BENCH_KEEP_FILE !== '1') fs.rmSync(file, { force: true });
     console.log(JSON.stringify(result));
   } finally {
-    if (worker) await stopWorker(worker);
+    if (worker) await stopBenchWorker(worker);
     const { tearDownQueues } = await import('@/workers/testing');
     await tearDownQueues().catch((err: unknown) => console.error(`bench: could not delete the queues under ${process.env.QUEUE_PREFIX}: ${(err as Error).message}`));
     await closeDb(db);

@@ -5,14 +5,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const WORKER_BUNDLE = path.join(ROOT, '.build/worker/index.cjs');
+const OUT_DIR = path.join(ROOT, '.build/worker');
+export const WORKER_BUNDLE = path.join(OUT_DIR, 'index.cjs');
 
 export async function buildWorker() {
   const { build } = await import('esbuild'); // installed by then: start/test import this file before they install dependencies
   await build({
     absWorkingDir: ROOT,
-    entryPoints: ['workers/index.ts'],
-    outfile: WORKER_BUNDLE,
+    // The program, and the entry of its email render threads (lib/email/render-pool.ts) beside it.
+    entryPoints: { index: 'workers/index.ts', 'render-thread': 'lib/email/render-thread.ts' },
+    outdir: OUT_DIR,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { isMainThread } from 'node:worker_threads';
 import { Queue, Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { closeDb, getDb, type Database } from '@/db/client';
@@ -272,9 +271,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', (signal) => void stop(signal));
 }
 
-// Run as a program (`npm run worker` → tsx, CommonJS), not when imported by tests, nor in the
-// email render threads, which load this program only to render (lib/email/render-pool.ts).
-if (isMainThread && typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+// Run as a program (the bundle, or tsx in development: CommonJS), not when imported by tests.
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
   main().catch((err: unknown) => {
     console.error('[worker] could not start:', err);
     process.exit(1);

@@ -6,21 +6,19 @@
  * job over, repeats the very request (same Idempotency-Key, same messages) and the provider's
  * dedup answers it with the first answer. Every message ends up accepted exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { count, eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emailMessages } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { deliverQueuedEmails } from '@/lib/email/send';
 import { startFakeResend, type FakeResend } from '@/lib/testing/fake-resend';
-import { tearDownQueues, waitFor } from './testing';
+import { spawnWorkerProgram, tearDownQueues, waitFor } from './testing';
 
 vi.hoisted(() => {
   process.env.QUEUE_PREFIX = `test-resend-crash-${process.pid}-${Date.now()}`;
 });
 
-const ROOT = path.resolve(__dirname, '..');
 const MESSAGES = 600;
 const RATE = 20;
 /** The message whose batch the provider takes and then never answers: the kill lands there. */
@@ -48,26 +46,12 @@ afterAll(async () => {
 
 /** The worker program on this file's database, queue prefix and fake Resend. */
 function startWorker(): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const child = spawnWorkerProgram({
     DATABASE_URL: tdb.url,
-    QUEUE_PREFIX: process.env.QUEUE_PREFIX,
-    WORKER_HEALTH_PORT: '0',
     RESEND_API_KEY: 're_crash_key',
     RESEND_BASE_URL: fake.url,
     RESEND_TIMEOUT_MS: '3000',
     EMAIL_RATE_LIMIT_PER_SECOND: String(RATE),
-  };
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'workers/index.ts'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`worker exited ${code ?? signal}:\n${output}`);
   });
   children.add(child);
   return child;

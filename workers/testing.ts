@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { emailMessages } from '@/db/schema';
@@ -60,4 +62,28 @@ export function waitForEmailStatus(db: Db, id: string, status: 'sent' | 'failed'
     },
     { what: `message ${id} ${status}` },
   );
+}
+
+/**
+ * The worker program as a child process (tsx workers/index.ts, as `npm run dev` runs it), on this
+ * test file's queue prefix, with `env` over the test's environment (undefined: removed) and
+ * WORKER_HEALTH_PORT 0. Its output is printed when it exits on its own with an error; the caller
+ * kills it (SIGKILL is what crash tests are about).
+ */
+export function spawnWorkerProgram(env: Record<string, string | undefined>): ChildProcess {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, QUEUE_PREFIX: process.env.QUEUE_PREFIX, WORKER_HEALTH_PORT: '0', ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+  const root = path.resolve(__dirname, '..');
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'workers/index.ts'], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`worker exited ${code ?? signal}:\n${output}`);
+  });
+  return child;
 }

@@ -9,7 +9,7 @@ import { Badge } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
 import { Table, Td, Th } from '@/components/ui/table';
 import type { MemberStatus } from '@/db/schema';
-import type { InvitationStateInfo } from '@/lib/invitations';
+import { type InvitationStateInfo, isRevocable } from '@/lib/invitations';
 import type { MemberProfile } from '@/lib/users';
 import { serviceName } from '@/lib/catalog';
 
@@ -328,7 +328,7 @@ export async function InvitationSection({ profile, actions, tenant, name, invita
     rows.push([t('expires'), when(invitation.expiresAt)]);
   }
   const manage = profile.can.edit && profile.status === 'invited';
-  const revocable = invitation.state === 'pending' || invitation.state === 'expired' || invitation.state === 'not_sent';
+  const revocable = isRevocable(invitation.state);
   return (
     <Card title={t('title')}>
       <div className="space-y-3">

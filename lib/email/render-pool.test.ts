@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { emailTemplates } from '@/emails';
-import { renderEmailSync } from './render-fast';
+import { renderEmailSync } from './render';
 import { createRenderPool, renderInThisThread } from './render-pool';
 
 const props = (i: number) => ({ ...emailTemplates.invitation.previewProps, registrationUrl: `http://localhost:3000/register/pool-${i}` });

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Locale } from '@/db/schema/columns';
 import type { EmailTemplateName } from '@/emails';
-import type { RenderedEmail } from './render';
-import { renderEmailSync } from './render-fast';
+import { type RenderedEmail, renderEmailSync } from './render';
 import { RENDER_THREAD_ROLE, type RenderAnswer, type RenderTask } from './render-thread';
 
 /*
@@ -14,8 +12,8 @@ import { RENDER_THREAD_ROLE, type RenderAnswer, type RenderTask } from './render
  * thread a 10,000-invitation import would render for 20 s while the provider would take it in 10.
  * The pool renders in worker threads (./render-thread.ts), which start on first use and stop after
  * `idleMs` without work, so an idle worker keeps no extra memory. A thread loads render-thread.ts
- * through tsx in development and tests; in the worker's bundle, `render-thread.cjs` beside it when
- * the build makes one (lighter and quicker to start), else the whole bundle. bench:email, 10,000
+ * through tsx in development and tests; in the worker's bundle, `render-thread.cjs` beside it
+ * (scripts/build-worker.mjs builds both: the thread loads the templates, not the whole worker). bench:email, 10,000
  * invitations on 2 cores: 13.5 s with two threads (peak RSS ≈ 460 MB), 16.7 s without (350 MB).
  *
  * A render error (props that do not fit the template) is the message's: it rejects. A thread that
@@ -29,8 +27,7 @@ function threadBootstrap(): string {
     const entry = path.join(__dirname, 'render-thread.ts');
     return `require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`;
   }
-  const light = path.join(path.dirname(__filename), 'render-thread.cjs');
-  return `require(${JSON.stringify(existsSync(light) ? light : __filename)});`;
+  return `require(${JSON.stringify(path.join(path.dirname(__filename), 'render-thread.cjs'))});`;
 }
 
 export interface RenderPool {
@@ -111,8 +108,7 @@ export function createRenderPool(options: RenderPoolOptions): RenderPool {
       eval: true,
       workerData: { role: RENDER_THREAD_ROLE },
       // Rendering makes short-lived garbage: a small young generation collects it early instead of
-      // growing. The old generation holds the loaded code (the whole bundle, when there is no
-      // render-thread.cjs): at 128 MB that thread collected all the time, at 256 MB it does not.
+      // growing. The old generation holds the loaded templates and React.
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
     });
     const thread: Thread = { worker, pending: new Map() };

@@ -1,8 +1,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Locale } from '@/db/schema/columns';
 import type { EmailTemplateName } from '@/emails';
-import type { RenderedEmail } from './render';
-import { renderEmailSync } from './render-fast';
+import { type RenderedEmail, renderEmailSync } from './render';
 
 /*
  * The inside of an email render thread (lib/email/render-pool.ts): answers render tasks until

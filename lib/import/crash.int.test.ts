@@ -6,8 +6,7 @@
  * - the same, with Redis losing every job meanwhile (a restart without persistence): the new
  *   worker's sweep rings the import from the database and it finishes all the same.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditEvents, emailMessages, importRows, imports, tenantMembers, users } from '@/db/schema';
@@ -17,13 +16,12 @@ import { requestApply, uploadImport } from '@/lib/imports';
 import { actorFor, addMember, createTenantFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import { importCsv, manyUsers } from '@/lib/testing/import-files';
 import { getQueue, QUEUE_NAMES } from '@/workers/jobs';
-import { tearDownQueues, waitFor } from '@/workers/testing';
+import { spawnWorkerProgram, tearDownQueues, waitFor } from '@/workers/testing';
 
 vi.hoisted(() => {
   process.env.QUEUE_PREFIX = `test-import-crash-${process.pid}-${Date.now()}`;
 });
 
-const ROOT = path.resolve(__dirname, '../..');
 const ROWS = 1_500;
 /** Small batches so the apply is long enough to be killed in the middle. */
 const BATCH_ROWS = 25;
@@ -54,25 +52,8 @@ afterAll(async () => {
 
 /** The worker program, as `npm run worker` starts it, on this file's database and queue prefix. */
 function startWorker(): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: tdb.url,
-    QUEUE_PREFIX: process.env.QUEUE_PREFIX,
-    WORKER_HEALTH_PORT: '0',
-    IMPORT_BATCH_ROWS: String(BATCH_ROWS),
-  };
-  delete env.RESEND_API_KEY; // emails go to the outbox table
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'workers/index.ts'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`worker exited ${code ?? signal}:\n${output}`);
-  });
+  // No RESEND_API_KEY: emails go to the outbox table.
+  const child = spawnWorkerProgram({ DATABASE_URL: tdb.url, IMPORT_BATCH_ROWS: String(BATCH_ROWS), RESEND_API_KEY: undefined });
   children.add(child);
   return child;
 }

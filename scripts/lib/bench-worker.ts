@@ -26,7 +26,8 @@ export interface BenchWorker {
 export async function startBenchWorker(env: Record<string, string | undefined>, logFile: string, nodeArgs: string[] = []): Promise<BenchWorker> {
   execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: ROOT_DIR, stdio: 'ignore' });
   const fd = fs.openSync(logFile, 'w');
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, WORKER_HEALTH_PORT: '0', ...env };
+  // NODE_ENV production as `npm start` runs it (scripts/lib/procs.mjs).
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, WORKER_HEALTH_PORT: '0', NODE_ENV: 'production', ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
   const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', path.join(ROOT_DIR, '.build/worker/index.cjs')], {
     cwd: ROOT_DIR,

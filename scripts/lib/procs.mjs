@@ -83,7 +83,8 @@ export function startApp(env, { dev = false, label = '' } = {}) {
   // Otherwise the bundle scripts/build-worker.mjs made (buildWorker before startApp).
   const worker = dev
     ? spawnService(`${label}worker`, path.join(BIN, 'tsx'), ['watch', '--clear-screen=false', 'workers/index.ts'], env)
-    : spawnService(`${label}worker`, process.execPath, ['--enable-source-maps', WORKER_BUNDLE], env);
+    : // React's production build, as `next start` uses: emails render about twice as fast.
+      spawnService(`${label}worker`, process.execPath, ['--enable-source-maps', WORKER_BUNDLE], { ...env, NODE_ENV: 'production' });
   const died = Promise.race(
     [web, worker].map((c) => c.exited.then(() => Promise.reject(new UserError(`${c.label} exited while starting`)))),
   );
