@@ -127,7 +127,7 @@ function cleanFileName(name: string): string {
  * Enqueues work for an import. Failure to reach Redis is not the user's problem: the state is in
  * the database and the worker's sweep enqueues it again.
  */
-export async function ring(job: 'import.plan' | 'import.apply', importId: string): Promise<void> {
+export async function ring(job: 'import.plan' | 'import.apply' | 'invitation.import', importId: string): Promise<void> {
   try {
     await enqueue(job, { importId });
   } catch (err) {

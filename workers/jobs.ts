@@ -38,6 +38,7 @@ const schemas = {
   'import.plan': zImportJob,
   'import.apply': zImportJob,
   'invitation.bulk': zInvitationBulkJob,
+  'invitation.import': zImportJob,
 };
 
 export type JobName = keyof typeof schemas;
@@ -93,6 +94,14 @@ const JOBS: { [N in JobName]: JobSpec<JobPayload<N>> } = {
     queue: 'invitation',
     schema: zInvitationBulkJob,
     jobId: (p) => `invitation.bulk-${p.batchId}`,
+    options: { attempts: 5, removeOnComplete: true, removeOnFail: true },
+  },
+  // Invitations of the members an import created (lib/import/invite.ts), after its apply: the
+  // database says what is left, so a repeat or the sweep's re-ring does only the rest.
+  'invitation.import': {
+    queue: 'invitation',
+    schema: zImportJob,
+    jobId: (p) => `invitation.import-${p.importId}`,
     options: { attempts: 5, removeOnComplete: true, removeOnFail: true },
   },
   'system.ping': {

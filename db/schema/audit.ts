@@ -31,6 +31,7 @@ export const auditEvents = pgTable(
     index('audit_events_tenant_actor_idx').on(t.tenantId, t.actorUserId, t.createdAt.desc()),
     index('audit_events_tenant_target_idx').on(t.tenantId, t.targetType, t.targetId),
     index('audit_events_tenant_action_idx').on(t.tenantId, t.action, t.createdAt.desc()),
-    index('audit_events_import_idx').on(t.importId),
+    // (import_id, id): an import's events in order, read by keyset (lib/import/invite.ts).
+    index('audit_events_import_idx').on(t.importId, t.id).where(sql`${t.importId} is not null`),
   ],
 );

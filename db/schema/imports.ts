@@ -62,6 +62,11 @@ export const imports = pgTable(
      * tenant the same applies the stored plan batch by batch instead of planning the file again.
      */
     planDigest: text('plan_digest'),
+    /**
+     * When the invitations of the members this import created were issued (lib/import/invite.ts, after
+     * the apply): null while the `import.invite` job still has work, so the sweep rings it again.
+     */
+    invitationsIssuedAt: timestamp('invitations_issued_at', { withTimezone: true }),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -22,6 +22,7 @@ import { sheetRows } from '@/lib/testing/import-plan-fixtures';
 import { addGroupMembers, grantServiceAccess } from '@/lib/testing/permissions-fixtures';
 import { addUser, deactivateMember, reactivateMember, setMembershipAdmin, setServiceAccess, updateMember } from '@/lib/users';
 import { applyBatch } from './apply';
+import { issueImportInvitations } from './invite';
 import type { ColumnKey, Operation } from './columns';
 import { type ImportPlan, type ImportRowInput, planImport, type PlannedRow } from './plan';
 import { loadExternalUsers, loadTenantSnapshot, type TenantSnapshot } from './snapshot';
@@ -130,6 +131,11 @@ async function runImport(d: Database, w: World, operation: Operation, rows: Impo
     const result = await d.transaction((tx) => applyBatch(tx, { importId, actor: w.actor, snapshot, rows: order.slice(i, i + batchSize) }));
     emailMessageIds.push(...result.emailMessageIds);
   }
+  // The import finishes; its invitations are issued after it, as the `invitation.import` job does.
+  await d.execute(sql`update imports set status = 'completed', total_rows = ${rows.length}, processed_rows = ${rows.length} where id = ${importId}`);
+  await issueImportInvitations(d, importId);
+  const invitations = await d.execute<{ id: string }>(sql`select id from email_messages where tenant_id = ${w.ca.id} and template = 'invitation'`);
+  emailMessageIds.push(...invitations.map((r) => r.id));
   const row = (id: string) => {
     const found = plan.rows.find((r) => r.entity[0] === id[0] && r.rowNumber === Number(id.slice(1)));
     if (!found) throw new Error(`no planned row ${id}`);
@@ -413,16 +419,17 @@ describe('applyBatch: add/update', () => {
     expect(events.map((e) => `${e.action} ${e.target_label}`)).toEqual([
       `member.create off${n}@ca.test`,
       `member.create ja${n}@ca.test`,
-      `invitation.send ja${n}@ca.test`,
       `member.create later${n}@ca.test`,
       `membership.add later${n}@ca.test`,
       `member.deactivate later${n}@ca.test`,
       `member.serviceAccess hr${n}@ca.test`,
       `group.removeMembers Engineering`,
+      // Issued after the apply (lib/import/invite.ts).
+      `invitation.send ja${n}@ca.test`,
     ]);
     expect(events[0]!.after).toMatchObject({ status: 'deactivated', org: 'CA__India', isAdmin: false, services: [] });
-    expect(events[6]).toMatchObject({ before: { services: [w.svc.cloud, w.svc.playbook] }, after: { services: [] } });
-    expect(events[7]).toMatchObject({ before: { members: [`hr${n}@ca.test`], count: 1 }, after: null });
+    expect(events[5]).toMatchObject({ before: { services: [w.svc.cloud, w.svc.playbook] }, after: { services: [] } });
+    expect(events[6]).toMatchObject({ before: { members: [`hr${n}@ca.test`], count: 1 }, after: null });
     expect(await db.execute(untouched)).toEqual(maryBefore);
   });
 

@@ -1,16 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import type { Locale, MemberStatus } from '@/db/schema';
-import { emailTemplates, type EmailTemplateName } from '@/emails';
+import { emailTemplates } from '@/emails';
 import type { Actor } from '@/lib/actor';
 import type { AuditAction } from '@/lib/audit';
 import { env } from '@/lib/env';
 import { GROUP_BULK_MAX } from '@/lib/groups';
 import { formatPersonName } from '@/lib/i18n/person-name';
-import { INVITATION_TTL_DAYS, invitationEmailProps } from '@/lib/invitations';
 import { joinPath } from '@/lib/names';
-import { hashSecret } from '@/lib/secret-hash';
 import type { ChangeValue, ImportRowInput, PlannedOutcome, PlannedRow } from './plan';
 import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from './snapshot';
 
@@ -20,8 +18,7 @@ import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from 
  * at CHUNK rows), never one per row. The database ends exactly as the product's single-item
  * functions would leave it (lib/orgs createOrganization / updateOrganization / deleteOrganization,
  * lib/users addUser / updateMember / deactivateMember / reactivateMember / setMembershipAdmin /
- * setServiceAccess / removeMember, lib/groups addGroupMembers / removeGroupMembers, lib/invitations
- * issueInvitation), with the same audit events (action, target, orgIdPaths, before → after), each
+ * setServiceAccess / removeMember, lib/groups addGroupMembers / removeGroupMembers), with the same audit events (action, target, orgIdPaths, before → after), each
  * carrying the import's id.
  *
  * The rows were planned (lib/import/plan) against `snapshot`; this walks them in `seq` order in
@@ -45,15 +42,11 @@ import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from 
  * - ★ The language given on a created row is stored with the user (addUser has no language field;
  *   the product's equivalent is addUser then updateMember). member.create records what addUser
  *   records (email, status, org, isAdmin, services), without names.
- * - Invitations: a member created invited gets an invitation token as addUser's issueInvitation
- *   gives it (SHA-256 of 32 random bytes, 7 days by the database clock, created_by = the uploader),
- *   e-mailed (`invitation` template, idempotency key `invitation-<token id>`, email_sent_at set,
- *   audit `invitation.send`) only when the org of the row that created them has email notifications
- *   on; otherwise the token is stored unsent (the invitations view shows "not sent", as after addUser).
- *   ★ A member created and deactivated in the same batch gets no invitation.
+ * - Invitations of members created invited are not issued here but after the apply, by the
+ *   `invitation.import` job (lib/import/invite.ts), from this batch's `member.create` events.
  * - ★ A registered identity created as an active member gets addUser's "added to TENANT" email
- *   (`member-added`, key `member-added-<member id>`) when the org's notifications are on. Both kinds
- *   of message ids are returned for the caller to enqueue after commit.
+ *   (`member-added`, key `member-added-<member id>`) when the org's notifications are on. Their
+ *   message ids are returned for the caller to enqueue after commit.
  * - ★ Group memberships are audited as the product's bulk calls record them: one `group.addMembers`
  *   / `group.removeMembers` event per group and batch (at most GROUP_BULK_MAX emails each, sorted),
  *   after the rows' own events.
@@ -67,9 +60,8 @@ import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from 
  *   a concurrent manual change the snapshot missed makes a statement fail (unique or foreign key),
  *   which rolls the batch back.
  *
- * Cost (2-core host under load, 20,000 new users in 1,000 orgs with 2 services and 2 groups each,
- * 5,000-row batches): ≈ 0.25 ms per new user, ≈ 0.13 ms per updated user, ≈ 90 % of it in PostgreSQL:
- * each new user is 11 rows in 8 tables (2 audit events), ≈ 47 index entries and 28 foreign-key checks.
+ * Cost: see docs/import.md "Where the time and memory go" (each new user is ≈ 8.5 rows in 6 tables,
+ * one audit event).
  */
 
 /** New members in one batch from which the member statistics are refreshed (see writeMembers). */
@@ -87,8 +79,8 @@ export interface ApplyBatchInput {
 
 export interface ApplyBatchResult {
   /**
-   * email_messages ids (status queued) this batch created: invitations, and "added to TENANT" emails
-   * for registered users; the caller enqueues them after commit (deliverQueuedEmails).
+   * email_messages ids (status queued) this batch created: "added to TENANT" emails for registered
+   * users; the caller enqueues them after commit (deliverQueuedEmails).
    */
   emailMessageIds: string[];
 }
@@ -106,15 +98,6 @@ interface AuditRow {
   orgIdPaths: readonly string[];
   before: unknown;
   after: unknown;
-}
-
-/** A member this batch created: what its invitation or "added" email needs, decided after the walk. */
-interface CreatedMember {
-  kind: 'created';
-  member: SnapshotMember;
-  /** The org of the row that created it (its notifications decide whether an email goes out). */
-  notify: boolean;
-  orgIdPath: string;
 }
 
 /** A member this batch touched: what to write once the walk is over. */
@@ -186,8 +169,10 @@ class Batch {
   private readonly snapshot: TenantSnapshot;
   private readonly tenantId: string;
 
-  /** Audit events in apply order; created members are placeholders for their invitation.send. */
-  private readonly audit: (AuditRow | CreatedMember)[] = [];
+  /** Audit events in apply order. */
+  private readonly audit: AuditRow[] = [];
+  /** Registered users created active in an org with notifications on: their "added to TENANT" email. */
+  private readonly added: SnapshotMember[] = [];
   private readonly orgInserts: SnapshotOrg[] = [];
   private readonly orgUpdates = new Map<string, SnapshotOrg>();
   private readonly orgDeletes: string[] = [];
@@ -228,7 +213,7 @@ class Batch {
 
     await this.writeOrgs();
     await this.writeMembers();
-    const emailMessageIds = await this.writeInvitations();
+    const emailMessageIds = await this.writeAddedEmails();
     await this.writeDeletes();
     await this.writeAudit();
     return { emailMessageIds };
@@ -444,7 +429,7 @@ class Batch {
       before: null,
       after: { email: member.email, status, org: org.namePath, isAdmin, services },
     });
-    this.audit.push({ kind: 'created', member, notify: org.emailNotifications, orgIdPath: org.idPath });
+    if (status === 'active' && org.emailNotifications) this.added.push(member);
   }
 
   private updateMember(input: ImportRowInput, row: PlannedRow): void {
@@ -685,105 +670,40 @@ class Batch {
   }
 
   /**
-   * Invitations of the members created invited (tokens always, emails and `invitation.send` when the
-   * org's notifications are on) and "added to TENANT" emails of registered users created active.
+   * "Added to TENANT" emails of registered users created active in an org with notifications on.
+   * (Invitations of the members created invited are issued after the apply: lib/import/invite.ts.)
    */
-  private async writeInvitations(): Promise<string[]> {
-    const invited: CreatedMember[] = [];
-    const added: CreatedMember[] = [];
-    for (const entry of this.audit) {
-      if (!('kind' in entry)) continue;
-      if (entry.member.status === 'invited') invited.push(entry);
-      else if (entry.member.status === 'active' && entry.notify) added.push(entry);
-    }
-    if (invited.length === 0 && added.length === 0) {
-      this.dropPlaceholders(new Map());
-      return [];
-    }
-
-    const [tenant] = await this.tx.execute<{ name: string; default_locale: Locale; expires_at: string }>(sql`
-      select name, default_locale, to_json(now() + make_interval(days => ${INVITATION_TTL_DAYS}))#>>'{}' as expires_at
-      from tenants where id = ${this.tenantId}`);
+  private async writeAddedEmails(): Promise<string[]> {
+    if (this.added.length === 0) return [];
+    const [tenant] = await this.tx.execute<{ name: string; default_locale: Locale }>(sql`select name, default_locale from tenants where id = ${this.tenantId}`);
     if (!tenant) throw new Error(`applyBatch: tenant ${this.tenantId} not found`);
-    const expiresAt = new Date(tenant.expires_at);
     const actor = this.actor;
     // As addUser names the inviter: in the recipient's language, the email when the actor has no name.
     const inviter = (locale: Locale) => formatPersonName(actor, locale) || actor.email;
-
-    const tokens: { id: string; hash: string; member: SnapshotMember; sent: boolean }[] = [];
-    const messages: { id: string; to: string; template: EmailTemplateName; locale: Locale; props: string; key: string }[] = [];
-    const sendAudits = new Map<CreatedMember, AuditRow>();
-    const checked = new Set<EmailTemplateName>();
-    const secrets = randomBytes(32 * invited.length);
-    invited.forEach((entry, i) => {
-      const member = entry.member;
-      const raw = secrets.subarray(i * 32, i * 32 + 32).toString('base64url');
-      const token = { id: randomUUID(), hash: hashSecret(raw), member, sent: entry.notify };
-      tokens.push(token);
-      if (!entry.notify) return;
-      const locale: Locale = member.locale ?? tenant.default_locale;
-      const props = invitationEmailProps({
-        tenantName: tenant.name,
-        invitedBy: { userId: actor.userId, label: actor.email, name: inviter(locale) },
-        recipient: member,
-        locale,
-        rawToken: raw,
-        expiresAt,
-      });
-      messages.push({ id: randomUUID(), to: member.email, template: 'invitation', locale, props: emailProps(checked, 'invitation', props), key: `invitation-${token.id}` });
-      sendAudits.set(entry, {
-        action: 'invitation.send',
-        targetType: 'member',
-        targetId: member.memberId,
-        targetLabel: member.email,
-        orgIdPaths: [entry.orgIdPath],
-        before: null,
-        after: { invitationId: token.id, expiresAt: expiresAt.toISOString() },
-      });
-    });
     const signInUrl = new URL('/sign-in', env().APP_URL).toString();
-    for (const { member } of added) {
+    let checked = false;
+    const messages = this.added.map((member) => {
       const locale: Locale = member.locale ?? tenant.default_locale;
       const props = { tenantName: tenant.name, inviterName: inviter(locale), recipientName: member.firstName || undefined, signInUrl };
-      messages.push({ id: randomUUID(), to: member.email, template: 'member-added', locale, props: emailProps(checked, 'member-added', props), key: `member-added-${member.memberId}` });
-    }
-
-    for (const part of chunks(tokens)) {
-      await this.tx.execute(sql`
-        insert into user_tokens (id, kind, token_hash, user_id, tenant_id, member_id, created_by_user_id, expires_at, email_sent_at)
-        select id, 'invitation', token_hash, user_id, ${this.tenantId}::uuid, member_id, ${actor.userId}::uuid,
-               now() + make_interval(days => ${INVITATION_TTL_DAYS}), case when sent then now() end
-        from unnest(${arr(part.map((t) => t.id))}::uuid[], ${arr(part.map((t) => t.hash))}::text[], ${arr(part.map((t) => t.member.userId))}::uuid[],
-                    ${arr(part.map((t) => t.member.memberId))}::uuid[], ${bools(part.map((t) => t.sent))}) as t(id, token_hash, user_id, member_id, sent)`);
-    }
+      // The template's schema checks the first message (every one is built alike); the rest are serialised as they are.
+      const json = JSON.stringify(checked ? props : emailTemplates['member-added'].schema.parse(props));
+      checked = true;
+      return { id: randomUUID(), to: member.email, locale, props: json, key: `member-added-${member.memberId}` };
+    });
     const ids: string[] = [];
     for (const part of chunks(messages)) {
       const rows = await this.tx.execute<{ id: string }>(sql`
         insert into email_messages (id, tenant_id, to_address, template, locale, props, idempotency_key, status)
-        select id, ${this.tenantId}::uuid, to_address, template, locale, props::jsonb, idempotency_key, 'queued'
-        from unnest(${arr(part.map((m) => m.id))}::uuid[], ${arr(part.map((m) => m.to))}::text[], ${arr(part.map((m) => m.template))}::text[],
+        select id, ${this.tenantId}::uuid, to_address, 'member-added', locale, props::jsonb, idempotency_key, 'queued'
+        from unnest(${arr(part.map((m) => m.id))}::uuid[], ${arr(part.map((m) => m.to))}::text[],
                     ${arr(part.map((m) => m.locale))}::text[], ${arr(part.map((m) => m.props))}::text[], ${arr(part.map((m) => m.key))}::text[])
-             with ordinality as t(id, to_address, template, locale, props, idempotency_key, n)
+             with ordinality as t(id, to_address, locale, props, idempotency_key, n)
         order by n
         on conflict (idempotency_key) do nothing
         returning id`);
       for (const r of rows) ids.push(r.id);
     }
-    this.dropPlaceholders(sendAudits);
     return ids;
-  }
-
-  /** Puts each created member's invitation.send (if any) where its placeholder stood, right after its member.create. */
-  private dropPlaceholders(sendAudits: Map<CreatedMember, AuditRow>): void {
-    let w = 0;
-    for (let r = 0; r < this.audit.length; r++) {
-      const entry = this.audit[r]!;
-      if ('kind' in entry) {
-        const send = sendAudits.get(entry);
-        if (send) this.audit[w++] = send;
-      } else this.audit[w++] = entry;
-    }
-    this.audit.length = w;
   }
 
   private async writeDeletes(): Promise<void> {
@@ -797,7 +717,7 @@ class Batch {
   }
 
   private async writeAudit(): Promise<void> {
-    const rows = this.audit as AuditRow[];
+    const rows = this.audit;
     const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
     for (const part of chunks(rows)) {
       await this.tx.execute(sql`
@@ -816,18 +736,6 @@ class Batch {
 /** What the audit log keeps of an org (lib/orgs snapshot): readable fields only. */
 function orgAudit(org: SnapshotOrg) {
   return { name: org.name, namePath: org.namePath, description: org.description, emailNotifications: org.emailNotifications };
-}
-
-/**
- * Props as sendEmail stores them (the template's schema output, as JSON). Every message of a batch
- * is built the same way from the same kinds of values, so the schema checks the first of each
- * template (a bad tenant name or APP_URL fails the batch) and the rest are serialised as they are
- * (their only Date, expiresAt, becomes the same ISO text either way).
- */
-function emailProps(checked: Set<EmailTemplateName>, template: EmailTemplateName, props: object): string {
-  if (checked.has(template)) return JSON.stringify(props);
-  checked.add(template);
-  return JSON.stringify(emailTemplates[template].schema.parse(props));
 }
 
 function text(value: ChangeValue | undefined): string | undefined {

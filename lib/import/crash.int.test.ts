@@ -99,6 +99,11 @@ async function expectExactlyApplied(id: string, domain: string): Promise<void> {
   expect(people!.n).toBe(ROWS);
   const [creations] = await db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.importId, id), eq(auditEvents.action, 'member.create')));
   expect(creations!.n).toBe(ROWS);
+  // The invitations are issued by the worker's invitation.import job once the apply is done.
+  await waitFor(async () => (await db.select({ at: imports.invitationsIssuedAt }).from(imports).where(eq(imports.id, id)))[0]?.at != null, {
+    timeoutMs: 30_000,
+    what: 'the invitations of the import',
+  });
   const [invitations] = await db.select({ n: count() }).from(emailMessages).where(sql`${emailMessages.toAddress} like ${`%@${domain}`}`);
   expect(invitations!.n).toBe(ROWS);
   const [unapplied] = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, id), isNull(importRows.appliedAt)));

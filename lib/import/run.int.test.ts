@@ -10,6 +10,9 @@ import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import { getQueue } from '@/workers/jobs';
 import { tearDownQueues } from '@/workers/testing';
 import { ImportFileError } from './errors';
+import { resendInvitation } from '@/lib/invitations';
+import { createOrganization } from '@/lib/orgs';
+import { importsAwaitingInvitations, issueImportInvitations } from './invite';
 import { runApply, runPlan, sweepImports } from './run';
 
 // Own BullMQ key space: the lifecycle rings jobs, and this file looks at them.
@@ -136,7 +139,9 @@ describe('preview, then apply', () => {
     // Changes are audited with the import's id.
     const audited = await db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.importId, id), sql`${auditEvents.action} <> 'import.upload' and ${auditEvents.action} <> 'import.apply'`));
     expect(audited[0]!.n).toBeGreaterThanOrEqual(7);
-    // Invitations for the two new people, queued for the email worker.
+    // Invitations for the two new people, issued after the apply (the invitation.import job) and queued for the email worker.
+    expect(await issueImportInvitations(db, id)).toBe(2);
+    expect(await issueImportInvitations(db, id)).toBe(0);
     const invites = await db.select().from(emailMessages).where(and(eq(emailMessages.template, 'invitation'), sql`${emailMessages.toAddress} like '%@manual.example'`));
     expect(invites.map((m) => m.toAddress).sort()).toEqual(['amy@manual.example', 'ravi@manual.example']);
     const progress = await loadImportProgress(db, adminActor, id);
@@ -271,6 +276,7 @@ describe('cancel and crashes', () => {
     expect(await tenantMemberCount(ca.id)).toBe(members + 9);
     const creations = await db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.importId, id), eq(auditEvents.action, 'member.create')));
     expect(creations[0]!.n).toBe(9);
+    await issueImportInvitations(db, id);
     const invites = await db.select({ n: count() }).from(emailMessages).where(sql`${emailMessages.toAddress} like '%@resume.example'`);
     expect(invites[0]!.n).toBe(9);
   });
@@ -285,6 +291,64 @@ describe('cancel and crashes', () => {
     expect(await tenantMemberCount(ca.id)).toBe(members + 12);
     const applied = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, id), isNotNull(importRows.appliedAt)));
     expect(applied[0]!.n).toBe(12);
+  });
+});
+
+describe('invitations after the apply (invitation.import)', () => {
+  it('invites each member the import created once, in chunks, only from orgs with notifications on, leaving people handled meanwhile alone', async () => {
+    await createOrganization(db, adminActor, { parentId: ca.root.id, name: 'Quiet', description: '', emailNotifications: false });
+    const rows = [
+      ...manyUsers(4, ['CA__Sales'], 'invite.example'),
+      { email: 'quiet@invite.example', firstName: 'Q', lastName: 'Uiet', org: 'CA__Quiet' },
+      { email: 'off@invite.example', firstName: 'O', lastName: 'Ff', org: 'CA__Sales', active: 'N' },
+    ];
+    const id = await upload(adminActor, importCsv('user', rows));
+    await runPlan(db, id);
+    await requestApply(db, adminActor, id);
+    await runApply(db, id);
+    expect(await importRow(id)).toMatchObject({ status: 'completed', invitationsIssuedAt: null });
+    const tokensOf = () =>
+      db.execute<{ email: string; sent: boolean; n: number }>(sql`
+        select u.email, bool_or(t.email_sent_at is not null) as sent, count(*)::int as n from user_tokens t join users u on u.id = t.user_id
+        where u.email like '%@invite.example' group by u.email order by u.email`);
+    // Nothing issued by the apply itself; the admin resends one invitation by hand meanwhile.
+    expect(await tokensOf()).toEqual([]);
+    const [first] = await db.select({ id: tenantMembers.id }).from(tenantMembers).innerJoin(users, eq(users.id, tenantMembers.userId)).where(eq(users.email, 'user000000@invite.example'));
+    await resendInvitation(db, adminActor, first!.id);
+
+    // Chunks of 2: every remaining invited member gets one token; Quiet's is stored unsent; the deactivated one gets none.
+    expect(await issueImportInvitations(db, id, { chunk: 2 })).toBe(4);
+    expect(await tokensOf()).toEqual([
+      { email: 'quiet@invite.example', sent: false, n: 1 },
+      { email: 'user000000@invite.example', sent: true, n: 1 },
+      { email: 'user000001@invite.example', sent: true, n: 1 },
+      { email: 'user000002@invite.example', sent: true, n: 1 },
+      { email: 'user000003@invite.example', sent: true, n: 1 },
+    ]);
+    const mail = await db.select({ to: emailMessages.toAddress, key: emailMessages.idempotencyKey }).from(emailMessages).where(sql`${emailMessages.toAddress} like '%@invite.example'`);
+    expect(mail.map((m) => m.to).sort()).toEqual(['user000000@invite.example', 'user000001@invite.example', 'user000002@invite.example', 'user000003@invite.example']);
+    const sends = await db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.importId, id), eq(auditEvents.action, 'invitation.send')));
+    expect(sends[0]!.n).toBe(3);
+
+    // Done: marked, not found by the sweep, and a repeat (a duplicated or re-rung job) issues nothing.
+    expect((await importRow(id)).invitationsIssuedAt).not.toBeNull();
+    expect(await importsAwaitingInvitations(db)).not.toContain(id);
+    const before = await dbFingerprint(db);
+    expect(await issueImportInvitations(db, id)).toBe(0);
+    expect(await dbFingerprint(db)).toEqual(before);
+  });
+
+  it('is found by the sweep when the job was lost, and not before the import has finished', async () => {
+    const id = await upload(adminActor, importCsv('user', manyUsers(2, ['CA__Sales'], 'lost-invite.example')));
+    await runPlan(db, id);
+    // Planned, not applied: nothing to invite yet.
+    expect(await issueImportInvitations(db, id)).toBe(0);
+    expect(await importsAwaitingInvitations(db)).not.toContain(id);
+    await requestApply(db, adminActor, id);
+    await runApply(db, id);
+    expect(await importsAwaitingInvitations(db)).toContain(id);
+    expect(await issueImportInvitations(db, id)).toBe(2);
+    expect(await importsAwaitingInvitations(db)).not.toContain(id);
   });
 });
 

@@ -33,8 +33,8 @@ import { loadExternalUsers, loadTenantSnapshot, planDigest, type TenantSnapshot 
  * - Exclusive without trusting Redis: each batch locks the import row and checks processedRows is
  *   what this run expects; a second runner of the same import (a duplicated job) stops there.
  * - Cancel (cancelRequestedAt) is honoured between batches; what was applied stays.
- * - When an import finishes, the next in the tenant's line is rung, and the uploader of a large
- *   import gets an email.
+ * - When an import finishes, the next in the tenant's line is rung, the uploader of a large import
+ *   gets an email, and the `invitation.import` job invites the members it created (lib/import/invite.ts).
  */
 
 /** Rows per INSERT/UPDATE statement of import_rows (a few MB of JSON each). */
@@ -389,6 +389,7 @@ async function finish(db: Db, imp: LoadedImport, status: 'completed' | 'cancelle
     return notifyUploader(tx, imp, row);
   });
   if (messageId) await deliverQueuedEmails([messageId]).catch(() => {}); // the email sweep retries
+  await ring('invitation.import', imp.id);
   await ringTenantLine(db, imp.tenantId);
 }
 
@@ -418,6 +419,7 @@ async function notifyUploader(tx: Db, imp: LoadedImport, row: ImportRecord): Pro
 /** A job that gave up (its last attempt failed): the import fails with a generic message, and the line moves on. */
 export async function failAfterRetries(db: Db, importId: string): Promise<void> {
   await fail(db, importId, 'imports.errors.workerFailed');
+  await ring('invitation.import', importId); // for the batches it applied
   const imp = await loadImportRecord(db, importId);
   if (imp) await ringTenantLine(db, imp.tenantId);
 }
