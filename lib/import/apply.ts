@@ -75,6 +75,14 @@ export interface ApplyBatchInput {
   snapshot: TenantSnapshot;
   /** In seq order; rows whose outcome is not created/updated/deleted are ignored. */
   rows: { input: ImportRowInput; planned: PlannedRow }[];
+  /**
+   * Refresh the member statistics when the batch creates many members (see writeMembers). The
+   * caller asks for it on the first batch of a run: ANALYZE of one table waits for another's
+   * transaction, which would serialise batches applied side by side.
+   */
+  analyze?: boolean;
+  /** Called once the rows' walk has updated the snapshot, before the writes (the caller may then walk the next batch). */
+  onWalked?: () => void;
 }
 
 export interface ApplyBatchResult {
@@ -157,7 +165,10 @@ export class PlanMismatchError extends Error {
 export async function applyBatch(tx: Db, input: ApplyBatchInput): Promise<ApplyBatchResult> {
   if (input.actor.tenant?.id !== input.snapshot.tenantId) throw new Error('applyBatch: the actor does not act in the snapshot’s tenant');
   const rows = input.rows.filter((r) => APPLIED.has(r.planned.outcome));
-  if (rows.length === 0) return { emailMessageIds: [] };
+  if (rows.length === 0) {
+    input.onWalked?.();
+    return { emailMessageIds: [] };
+  }
   rows.sort((a, b) => a.planned.seq - b.planned.seq);
   return new Batch(tx, input).run(rows);
 }
@@ -183,6 +194,8 @@ class Batch {
   private readonly adminUpdates = new Map<string, { memberId: string; orgId: string; isAdmin: boolean }>();
   private identities = new Map<string, Identity>();
   private orgsCreated = false;
+  private readonly analyze: boolean;
+  private readonly onWalked: (() => void) | undefined;
 
   constructor(tx: Db, input: ApplyBatchInput) {
     this.tx = tx;
@@ -190,6 +203,8 @@ class Batch {
     this.actor = input.actor;
     this.snapshot = input.snapshot;
     this.tenantId = input.snapshot.tenantId;
+    this.analyze = input.analyze ?? true;
+    this.onWalked = input.onWalked;
   }
 
   async run(rows: { input: ImportRowInput; planned: PlannedRow }[]): Promise<ApplyBatchResult> {
@@ -210,6 +225,7 @@ class Batch {
       else this.removeMember(input, planned);
     }
     if (this.orgsCreated) this.snapshot.orgs.sort((a, b) => a.depth - b.depth);
+    this.onWalked?.();
 
     await this.writeOrgs();
     await this.writeMembers();
@@ -572,7 +588,7 @@ class Batch {
     // The foreign keys of the rows below look members up by (tenant_id, id). Planned from statistics
     // taken while the tenant was small, each check reads the whole tenant's members: a large
     // import slows down quadratically. ANALYZE in the transaction counts its own inserts (≈ 30 ms).
-    if (created.length >= ANALYZE_AFTER_MEMBERS) await this.tx.execute(sql`analyze tenant_members`);
+    if (this.analyze && created.length >= ANALYZE_AFTER_MEMBERS) await this.tx.execute(sql`analyze tenant_members`);
     for (const part of chunks([...this.membershipInserts.values()])) {
       await this.tx.execute(sql`
         insert into org_memberships (tenant_id, org_id, member_id, is_admin)

@@ -266,8 +266,9 @@ describe('cancel and crashes', () => {
         },
       }),
     ).rejects.toThrow('the worker died');
-    expect(await importRow(id)).toMatchObject({ status: 'applying', processedRows: 4 });
-    // A second run (the job retried, or rung by the sweep) picks up at row 5.
+    // Batches of independent rows go two at a time: the one after the fourth row was in flight and committed.
+    expect(await importRow(id)).toMatchObject({ status: 'applying', processedRows: 6 });
+    // A second run (the job retried, or rung by the sweep) picks up at row 7.
     await sweepImports(db);
     await runApply(db, id, { batchSize: 2 });
     const row = await importRow(id);

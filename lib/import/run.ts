@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import type { Database, Db } from '@/db/client';
 import { importRows, imports, tenants, type ImportStatus, type RowOutcome } from '@/db/schema';
 import { loadActor, type Actor } from '@/lib/actor';
 import { adminScope, type AdminScope } from '@/lib/authz';
@@ -242,49 +242,165 @@ export async function runApply(db: Db, importId: string, options: RunOptions = {
     await fail(db, importId, 'imports.errors.uploaderGone');
     return ringTenantLine(db, imp.tenantId);
   }
+  // One run per import: a duplicated job (or a retry while the first still runs) leaves at once.
+  const unlock = await lockRun(db as Database, importId);
+  if (!unlock) return;
+  try {
+    await applyRun(db, imp, who, batchSize, options, log);
+  } finally {
+    await unlock();
+  }
+}
 
+type BatchRow = { input: ImportRowInput; planned: PlannedRow };
+
+/** How a batch's transaction ended: committed with the import's new processedRows, or rolled back. */
+type BatchEnd = { kind: 'applied'; processed: number; emailMessageIds: string[] } | { kind: 'stop' | 'cancel' };
+
+/** Thrown inside a batch's transaction to roll it back (the import was cancelled, or is not where this run thinks). */
+class BatchRollback extends Error {
+  constructor(readonly kind: 'stop' | 'cancel') {
+    super(kind);
+  }
+}
+
+async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: AdminScope }, batchSize: number, options: RunOptions, log: (line: string) => void) {
   const started = Date.now();
   const snapshot = await loadTenantSnapshot(db, imp.tenantId);
   // The tenant as the preview saw it (nothing changed since, and nothing of this import applied
   // yet): the stored plan holds, and is read batch by batch. Otherwise plan the rest again.
   const stored = imp.processedRows === 0 && imp.planDigest !== null && planDigest(snapshot, who.actor.userId, who.scope) === imp.planDigest;
-  const batches = stored ? storedBatches(db, importId, batchSize) : await replannedBatches(db, imp, who, snapshot, batchSize);
-  log(`applying import ${importId}: ${imp.totalRows - imp.processedRows} rows left of ${imp.totalRows}, ${stored ? 'the stored plan' : 'planned again'} (${Date.now() - started} ms)`);
+  const batches = stored ? storedBatches(db, imp.id, batchSize) : await replannedBatches(db, imp, who, snapshot, batchSize);
+  log(`applying import ${imp.id}: ${imp.totalRows - imp.processedRows} rows left of ${imp.totalRows}, ${stored ? 'the stored plan' : 'planned again'} (${Date.now() - started} ms)`);
 
-  let processed = imp.processedRows;
-  const counts = fullCounts(imp.counts);
-  const invitations: string[] = [];
-  for await (const batch of batches) {
-    if (options.signal?.aborted) return deliver(invitations, importId, log); // resumed by the sweep when the worker starts again
-    const result = await db.transaction(async (tx) => {
-      const [current] = await tx
-        .select({ status: imports.status, processedRows: imports.processedRows, cancelRequestedAt: imports.cancelRequestedAt })
-        .from(imports)
-        .where(eq(imports.id, importId))
-        .for('update');
-      if (current?.status !== 'applying' || current.processedRows !== processed) return 'stop' as const;
-      if (current.cancelRequestedAt) return 'cancel' as const;
-      const { emailMessageIds } = await applyBatch(tx, { importId, actor: who.actor, snapshot, rows: batch });
-      await recordOutcomes(tx, importId, batch, stored);
-      for (const { planned } of batch) counts[planned.outcome as RowOutcome] += 1;
-      await tx
-        .update(imports)
-        .set({ processedRows: processed + batch.length, counts, updatedAt: new Date() })
-        .where(eq(imports.id, importId));
-      return emailMessageIds;
-    });
-    if (result === 'stop') return deliver(invitations, importId, log);
-    if (result === 'cancel') {
-      await deliver(invitations, importId, log);
-      return finish(db, imp, 'cancelled');
+  /**
+   * One batch, one transaction: the writes, the rows' outcomes, then the import row, locked last.
+   * A batch applied alongside the one before it waits there for that one to end, so batches commit
+   * in order and each checks the count the previous one left.
+   */
+  const applyOne = async (batch: BatchRow[], expected: number, first: boolean, onWalked: () => void, before: Promise<unknown> | undefined): Promise<BatchEnd> => {
+    try {
+      return await db.transaction(async (tx) => {
+        const { emailMessageIds } = await applyBatch(tx, { importId: imp.id, actor: who.actor, snapshot, rows: batch, analyze: first, onWalked });
+        await recordOutcomes(tx, imp.id, batch, stored);
+        await before?.catch(noop); // the batch before this one has committed or rolled back
+        const [current] = await tx
+          .select({ status: imports.status, processedRows: imports.processedRows, cancelRequestedAt: imports.cancelRequestedAt, counts: imports.counts })
+          .from(imports)
+          .where(eq(imports.id, imp.id))
+          .for('update');
+        if (current?.status !== 'applying' || current.processedRows !== expected) throw new BatchRollback('stop');
+        if (current.cancelRequestedAt) throw new BatchRollback('cancel');
+        const counts = fullCounts(current.counts);
+        for (const { planned } of batch) counts[planned.outcome as RowOutcome] += 1;
+        await tx
+          .update(imports)
+          .set({ processedRows: expected + batch.length, counts, updatedAt: new Date() })
+          .where(eq(imports.id, imp.id));
+        return { kind: 'applied' as const, processed: expected + batch.length, emailMessageIds };
+      });
+    } catch (err) {
+      if (err instanceof BatchRollback) return { kind: err.kind };
+      throw err;
     }
-    processed += batch.length;
-    invitations.push(...result);
+  };
+
+  // Two batches at a time when they are independent (PostgreSQL then works on both cores): the
+  // next starts once this one's walk has updated the snapshot, and commits after it.
+  let processed = imp.processedRows;
+  let expected = processed;
+  const invitations: string[] = [];
+  const inFlight: { end: Promise<BatchEnd>; keys: Set<string> | null }[] = [];
+  let ended = null as 'stop' | 'cancel' | 'aborted' | null;
+  /** Waits for the oldest batch in flight; false when the run must end. */
+  const settle = async (): Promise<boolean> => {
+    const end = await inFlight[0]!.end;
+    inFlight.shift();
+    if (end.kind !== 'applied') {
+      ended = end.kind;
+      return false;
+    }
+    processed = end.processed;
+    invitations.push(...end.emailMessageIds);
     await options.onBatch?.(processed);
+    return true;
+  };
+  try {
+    for await (const batch of batches) {
+      if (options.signal?.aborted) {
+        ended = 'aborted'; // resumed by the sweep when the worker starts again
+        break;
+      }
+      // The first batch of a run goes alone: it refreshes the statistics the others' plans rely on.
+      const first = expected === imp.processedRows;
+      const keys = first ? null : independenceKeys(batch);
+      if (inFlight.length > 0 && !independent(keys, inFlight.at(-1)!.keys) && !(await settle())) break;
+      let walked!: () => void;
+      const walk = new Promise<void>((resolve) => (walked = resolve));
+      const end = applyOne(batch, expected, first, walked, inFlight.at(-1)?.end);
+      inFlight.push({ end, keys });
+      expected += batch.length;
+      await Promise.race([walk, end.then(noop, noop)]);
+      if (inFlight.length > 1 && !(await settle())) break;
+    }
+    // The batches still in flight: settled in order; after a stop or cancel they roll back.
+    while (inFlight.length > 0) {
+      if (ended === 'stop' || ended === 'cancel') await inFlight.shift()!.end.catch(noop);
+      else await settle();
+    }
+  } catch (err) {
+    for (const { end } of inFlight) await end.catch(noop);
+    await deliver(invitations, imp.id, log);
+    throw err;
   }
-  log(`applied import ${importId}: ${processed - imp.processedRows} rows in ${Date.now() - started} ms`);
-  await deliver(invitations, importId, log);
+  await deliver(invitations, imp.id, log);
+  if (ended === 'stop' || ended === 'aborted') return;
+  if (ended === 'cancel') return finish(db, imp, 'cancelled');
+  log(`applied import ${imp.id}: ${processed - imp.processedRows} rows in ${Date.now() - started} ms`);
   await finish(db, imp, 'completed');
+}
+
+const noop = () => undefined;
+
+/**
+ * What a batch touches, for applying it beside the one before: the emails of its user rows. null
+ * when it must run alone: it changes orgs (the tree lock, and users of later batches rely on them)
+ * or removes people.
+ */
+function independenceKeys(batch: BatchRow[]): Set<string> | null {
+  const keys = new Set<string>();
+  for (const { input, planned } of batch) {
+    if (planned.outcome !== 'created' && planned.outcome !== 'updated') continue;
+    if (planned.entity !== 'user') return null;
+    keys.add((input.values.email ?? '').toLowerCase());
+  }
+  return keys;
+}
+
+function independent(a: Set<string> | null, b: Set<string> | null): boolean {
+  if (!a || !b) return false;
+  for (const key of a) if (b.has(key)) return false;
+  return true;
+}
+
+/** Holds the import's run lock (a session advisory lock on a connection of its own) until the returned function is called; null when another run holds it. */
+async function lockRun(db: Database, importId: string): Promise<(() => Promise<void>) | null> {
+  const conn = await db.$client.reserve();
+  const key = `tenantry.import-run:${importId}`;
+  try {
+    const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as locked`;
+    if (row?.locked) {
+      return async () => {
+        await conn`select pg_advisory_unlock(hashtextextended(${key}, 0))`.catch(() => undefined);
+        conn.release();
+      };
+    }
+  } catch (err) {
+    conn.release();
+    throw err;
+  }
+  conn.release();
+  return null;
 }
 
 /**
@@ -295,8 +411,6 @@ export async function runApply(db: Db, importId: string, options: RunOptions = {
 async function deliver(messageIds: string[], importId: string, log: (line: string) => void): Promise<void> {
   await deliverQueuedEmails(messageIds).catch((err: unknown) => log(`invitations of import ${importId} left to the email sweep: ${(err as Error).message}`));
 }
-
-type BatchRow = { input: ImportRowInput; planned: PlannedRow };
 
 /** The stored plan in seq order, `size` rows at a time: only one batch is in memory. */
 async function* storedBatches(db: Db, importId: string, size: number): AsyncGenerator<BatchRow[]> {
