@@ -1,3 +1,4 @@
+import { greetingName } from '@/emails/layout';
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias, type PgInsertValue } from 'drizzle-orm/pg-core';
@@ -100,13 +101,6 @@ async function memberOrgIdPaths(db: Db, memberId: string): Promise<string[]> {
 
 function appUrl(path: string): string {
   return new URL(path, env().APP_URL).toString();
-}
-
-/** The name an email greets with: the full name in Japanese (山田 太郎 様), the first name otherwise. */
-function greetingName(user: { firstName: string; lastName: string }, locale: Locale): string | undefined {
-  // Only the two names: formatPersonName would fall back to an email the row may carry.
-  const name = locale === 'ja' ? formatPersonName({ firstName: user.firstName, lastName: user.lastName }, 'ja') : user.firstName.trim();
-  return name || undefined;
 }
 
 /** The member with its user, tenant and org idPaths (locked when `lock`). Null when absent. */

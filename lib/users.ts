@@ -1,3 +1,4 @@
+import { greetingName } from '@/emails/layout';
 import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
@@ -339,7 +340,7 @@ export async function addUser(db: Db, actor: Actor, orgId: string, input: AddUse
             props: {
               tenantName: tenantRow.name,
               inviterName,
-              recipientName: user.firstName || undefined,
+              recipientName: greetingName(user, recipientLocale),
               signInUrl: new URL('/sign-in', env().APP_URL).toString(),
             },
           }),

@@ -3,6 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import type { Locale, MemberStatus } from '@/db/schema';
 import { emailTemplates } from '@/emails';
+import { greetingName } from '@/emails/layout';
 import type { Actor } from '@/lib/actor';
 import type { AuditAction } from '@/lib/audit';
 import { env } from '@/lib/env';
@@ -700,7 +701,7 @@ class Batch {
     let checked = false;
     const messages = this.added.map((member) => {
       const locale: Locale = member.locale ?? tenant.default_locale;
-      const props = { tenantName: tenant.name, inviterName: inviter(locale), recipientName: member.firstName || undefined, signInUrl };
+      const props = { tenantName: tenant.name, inviterName: inviter(locale), recipientName: greetingName(member, locale), signInUrl };
       // The template's schema checks the first message (every one is built alike); the rest are serialised as they are.
       const json = JSON.stringify(checked ? props : emailTemplates['member-added'].schema.parse(props));
       checked = true;
