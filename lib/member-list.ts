@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { groupMembers, MEMBER_STATUSES, organizations, orgMemberships, tenantMembers, userGroups, users, type Locale, type MemberStatus } from '@/db/schema';
@@ -107,11 +107,23 @@ export function leadingNameCandidates(qn: string): string[] {
 const USER_COLUMNS = { email: sql`${users.email}`, first: sql`${users.firstName}`, last: sql`${users.lastName}` };
 
 
-/** SQL: the user matches the normalized search text (every branch can use an index on users); the invitation console searches the same way. */
+/**
+ * A name as the indexes on users hold it (users_first_last_idx, users_last_first_idx): lowered under
+ * the database's collation (É → é), compared in code point order (COLLATE "C", which C.UTF-8 sorts
+ * alike). Under "C" the same index serves the name sort, `LIKE 'x%'` and `=`; without the COLLATE
+ * no index would match.
+ */
+const lowerName = (col: SQL | AnyColumn): SQL => sql`lower(${col}) collate "C"`;
+
+/**
+ * SQL: the user matches the normalized search text (every branch can use an index on users: the
+ * email branch users_email_lower_uq (text_pattern_ops), the name branches the name sort indexes);
+ * the invitation console searches the same way.
+ */
 export function searchCondition(qn: string, cols: { email: SQL; first: SQL; last: SQL } = USER_COLUMNS): SQL {
   const prefix = `${escapeLike(qn)}%`;
-  const first = sql`lower(${cols.first})`;
-  const last = sql`lower(${cols.last})`;
+  const first = lowerName(cols.first);
+  const last = lowerName(cols.last);
   const branches: SQL[] = [
     sql`lower(${cols.email}) like ${prefix}`,
     sql`${first} like ${prefix}`,
@@ -162,41 +174,62 @@ interface SortCols {
   memberId: SQL;
 }
 const TABLE_COLS: SortCols = {
-  first: sql`lower(${users.firstName})`,
-  last: sql`lower(${users.lastName})`,
+  first: lowerName(users.firstName),
+  last: lowerName(users.lastName),
   email: sql`lower(${users.email})`,
   userId: sql`${users.id}`,
   createdAt: sql`${tenantMembers.createdAt}`,
   memberId: sql`${tenantMembers.id}`,
 };
 const SET_COLS: SortCols = {
-  first: sql.raw('lower(m.first_name)'),
-  last: sql.raw('lower(m.last_name)'),
+  first: lowerName(sql.raw('m.first_name')),
+  last: lowerName(sql.raw('m.last_name')),
   email: sql.raw('lower(m.email)'),
   userId: sql.raw('m.user_id'),
   createdAt: sql.raw('m.created_at'),
   memberId: sql.raw('m.member_id'),
 };
 
+/**
+ * A sort key. `bytewise`: ordered and compared with the text_pattern_ops operators (~<~, ~>~), the
+ * order of users_email_lower_uq (byte order: code point order, as C.UTF-8 and "C" sort), so that
+ * index serves the email sort as well as uniqueness, equality and prefix search.
+ */
+interface SortKey {
+  expr: SQL;
+  bytewise?: boolean;
+}
+
 /** Sort keys, most significant first, a unique key last so pages never overlap or skip. Status sorts by name within each status. */
-function sortKeys(sort: MemberSort, locale: Locale | undefined, c: SortCols): SQL[] {
+function sortKeys(sort: MemberSort, locale: Locale | undefined, c: SortCols): SortKey[] {
   // The user id breaks name ties: one user is one member per tenant.
   const name = locale === 'ja' ? [c.last, c.first, c.userId] : [c.first, c.last, c.userId];
   switch (sort) {
     case 'name':
     case 'status':
-      return name;
+      return name.map((expr) => ({ expr }));
     case 'email':
-      return [c.email]; // unique, case-insensitively
+      return [{ expr: c.email, bytewise: true }]; // unique, case-insensitively
     case 'created':
-      return [c.createdAt, c.memberId];
+      return [{ expr: c.createdAt }, { expr: c.memberId }];
   }
 }
 
 const flip = (dir: 'asc' | 'desc') => (dir === 'asc' ? 'desc' : 'asc');
-const orderBy = (keys: SQL[], dir: 'asc' | 'desc') => sql.join(keys.map((k) => sql`${k} ${sql.raw(dir)}`), sql`, `);
+const orderBy = (keys: SortKey[], dir: 'asc' | 'desc') =>
+  sql.join(
+    keys.map((k) => sql`${k.expr} ${sql.raw(k.bytewise ? `using ${dir === 'asc' ? '~<~' : '~>~'}` : dir)}`),
+    sql`, `,
+  );
 /** Rows after (or, walking backwards, before) the cursor's keys in this direction. */
-const beyond = (keys: SQL[], dir: 'asc' | 'desc', values: SQL[]) => sql`(${sql.join(keys, sql`, `)}) ${sql.raw(dir === 'asc' ? '>' : '<')} (${sql.join(values, sql`, `)})`;
+function beyond(keys: SortKey[], dir: 'asc' | 'desc', values: SQL[]): SQL {
+  if (keys.some((k) => k.bytewise)) {
+    // A row comparison would apply one operator to every column: a bytewise key is the only key.
+    if (keys.length !== 1) throw new Error('member-list: a bytewise sort key must be the only key');
+    return sql`${keys[0]!.expr} ${sql.raw(dir === 'asc' ? '~>~' : '~<~')} ${values[0]}`;
+  }
+  return sql`(${sql.join(keys.map((k) => k.expr), sql`, `)}) ${sql.raw(dir === 'asc' ? '>' : '<')} (${sql.join(values, sql`, `)})`;
+}
 
 type PageRow = Omit<MemberListRow, 'orgs'>;
 type PageResult = { rows: PageRow[]; total: number; totalIsLowerBound?: boolean };
@@ -402,7 +435,7 @@ async function collectRows(
   const keys = sortKeys(o.sort, o.locale, SET_COLS);
   const after = o.after ? [...o.after.keys] : null;
   if (o.sort === 'status') {
-    keys.unshift(statusRank(sql.raw('m.status')));
+    keys.unshift({ expr: statusRank(sql.raw('m.status')) });
     after?.unshift(sql`${STATUS_ORDER.indexOf(o.after!.status) + 1}::int`);
   }
   return db.execute<RawRow & { total: number }>(sql`
@@ -457,7 +490,7 @@ async function walkPage(db: Db, filters: SQL[], spec: PageSpec, grouped: boolean
         .from(tenantMembers)
         .innerJoin(users, eq(users.id, tenantMembers.userId))
         .where(and(...groupFilters, after ? beyond(keys, dir, after) : undefined))
-        .orderBy(...keys.map((k) => (dir === 'asc' ? asc(k) : desc(k))))
+        .orderBy(orderBy(keys, dir))
         .limit(limit)
         .offset(offset),
     );
@@ -522,14 +555,14 @@ async function walking<T>(db: Db, walk: () => Promise<T>): Promise<T> {
  * matches. It stops after a budget of rows, so matches far from where it starts cost a bounded
  * amount before they are collected whole. Fewer than `limit` rows: the budget ran out (or the list did).
  */
-async function walkMatches(db: Db, filters: SQL[], qn: string, keys: SQL[], dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> {
+async function walkMatches(db: Db, filters: SQL[], qn: string, keys: SortKey[], dir: 'asc' | 'desc', limit: number, offset: number, after: SQL[] | null): Promise<PageRow[]> {
   const need = offset + limit;
-  const walked = keys.map((_, i) => sql.raw(`m.k${i}`));
+  const walked = keys.map((k, i) => ({ ...k, expr: sql.raw(`m.k${i}`) }));
   const walk = (budget: number) =>
     db.execute<RawRow>(sql`
       select ${PAGE_COLUMNS}
       from (
-        select ${SET_COLUMNS}, ${sql.join(keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`), sql`, `)}
+        select ${SET_COLUMNS}, ${sql.join(keys.map((k, i) => sql`${k.expr} as ${sql.raw(`k${i}`)}`), sql`, `)}
         from ${tenantMembers} join ${users} on ${users.id} = ${tenantMembers.userId}
         where ${and(...filters)} ${after ? sql`and ${beyond(keys, dir, after)}` : sql``}
         order by ${orderBy(keys, dir)}
@@ -601,7 +634,7 @@ async function resolveCursor(db: Db, scope: AdminScope, cursor: MemberListCursor
     userId: sql`${row.userId}::uuid`,
     createdAt: sql`${row.createdAt}::timestamptz`,
     memberId: sql`${cursor.memberId}::uuid`,
-  });
+  }).map((k) => k.expr);
   return { direction: cursor.direction, status: row.status, keys };
 }
 

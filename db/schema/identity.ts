@@ -19,14 +19,17 @@ export const users = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('users_email_lower_uq').on(sql`lower(${t.email})`),
-    // Prefix search on names (list screens) uses these.
-    index('users_first_name_lower_idx').on(sql`lower(${t.firstName}) text_pattern_ops`),
-    index('users_last_name_lower_idx').on(sql`lower(${t.lastName}) text_pattern_ops`),
-    index('users_email_lower_pattern_idx').on(sql`lower(${t.email}) text_pattern_ops`),
+    // One index per new user entry counts (an import adds 100,000 users): each of these serves several queries.
+    // Unique emails, case-insensitively. text_pattern_ops (byte order) lets the same index answer
+    // `lower(email) = $1` (sign-in, invitations, the import), email prefix searches (LIKE 'x%') and
+    // the email sort (ORDER BY lower(email) USING ~<~: byte order, which is code point order, as C.UTF-8 sorts).
+    uniqueIndex('users_email_lower_uq').on(sql`lower(${t.email}) text_pattern_ops`),
     // Member lists sorted by name (given or family name first, by locale): ORDER BY … LIMIT walks these.
-    index('users_first_last_idx').on(sql`lower(${t.firstName})`, sql`lower(${t.lastName})`, t.id),
-    index('users_last_first_idx').on(sql`lower(${t.lastName})`, sql`lower(${t.firstName})`, t.id),
+    // COLLATE "C" (code point order, as C.UTF-8 sorts) lets them also answer prefix searches on either
+    // name (LIKE 'x%' on the leading column) and name equality: queries must say lower(x) COLLATE "C"
+    // (lib/member-list.ts). lower() itself still runs under the database's C.UTF-8 (É → é).
+    index('users_first_last_idx').on(sql`lower(${t.firstName}) collate "C"`, sql`lower(${t.lastName}) collate "C"`, t.id),
+    index('users_last_first_idx').on(sql`lower(${t.lastName}) collate "C"`, sql`lower(${t.firstName}) collate "C"`, t.id),
     check('users_email_shape_ck', sql`${t.email} ~ '^[^@[:space:]]+@[^@[:space:]]+$' and length(${t.email}) <= 254`),
     check('users_locale_ck', sql`${t.locale} in ('en', 'ja')`),
     check('users_names_len_ck', sql`length(${t.firstName}) <= 100 and length(${t.lastName}) <= 100`),
@@ -72,10 +75,11 @@ export const tenantMembers = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    unique('tenant_members_tenant_user_uq').on(t.tenantId, t.userId),
+    // One membership per (tenant, user). User first: the same index finds a user's memberships (sign-in,
+    // the users → members join of the member lists, ON DELETE CASCADE from users), so no separate user_id index.
+    unique('tenant_members_tenant_user_uq').on(t.userId, t.tenantId),
     // Target of composite foreign keys: a row that names a member also names its tenant.
     unique('tenant_members_tenant_id_uq').on(t.tenantId, t.id),
-    index('tenant_members_user_idx').on(t.userId),
     index('tenant_members_tenant_status_idx').on(t.tenantId, t.status),
     // Member lists sorted by date added.
     index('tenant_members_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),

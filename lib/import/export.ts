@@ -82,8 +82,9 @@ interface MemberRow {
 
 async function* userBatches(db: Db, tenantId: string, scope: AdminScope, batchSize: number): AsyncGenerator<TemplateRow[]> {
   const emailKey = sql<string>`lower(${users.email})`;
-  // Emails are unique case-insensitively (users_email_lower_uq), so lower(email) alone is the key,
-  // and a plain `>` on it lets that index start each batch where the last one ended.
+  // Emails are unique case-insensitively (users_email_lower_uq), so lower(email) alone is the key.
+  // That index is text_pattern_ops (byte order): `~>~` and ORDER BY … USING ~<~ let it start each
+  // batch where the last one ended (a plain `>` or ORDER BY would sort the whole tenant).
   let after: string | null = null;
   for (;;) {
     const members: MemberRow[] = await db
@@ -102,10 +103,10 @@ async function* userBatches(db: Db, tenantId: string, scope: AdminScope, batchSi
         and(
           eq(tenantMembers.tenantId, tenantId),
           memberInScope(scope),
-          after === null ? undefined : sql`${emailKey} > ${after}`,
+          after === null ? undefined : sql`${emailKey} ~>~ ${after}`,
         ),
       )
-      .orderBy(emailKey)
+      .orderBy(sql`${emailKey} using ~<~`)
       .limit(batchSize);
     if (members.length === 0) return;
     const ids = members.map((m) => m.id);
