@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type ExcelJS from 'exceljs';
 import { loadWorkbook } from '@/lib/testing/workbook-fixtures';
-import { expect, signIn, test } from './fixtures';
+import { expect, linkFromMailbox, signIn, test } from './fixtures';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -17,7 +17,7 @@ function rowsOf(sheet: ExcelJS.Worksheet): string[][] {
 }
 
 test.describe('spreadsheet import (SPEC 3.5)', () => {
-  test('template → fill → upload → preview → apply → 100% → results with the failed row’s message', async ({ page, tenant }) => {
+  test('template → fill → upload → preview → apply → 100% → results with the failed row’s message', async ({ page, tenant, browser }) => {
     const admin = await tenant.addMember({ isTenantAdmin: true, firstName: 'Ada', lastName: 'Admin' });
     const existing = await tenant.addMember({ org: `${tenant.name}__US`, firstName: 'Ken', lastName: 'Ito' });
     await signIn(page, admin);
@@ -35,7 +35,7 @@ test.describe('spreadsheet import (SPEC 3.5)', () => {
     const users = workbook.getWorksheet('Users')!;
     expect(rowsOf(orgs)[0]).toEqual(['Organization Name', 'Parent Organization', 'Description', 'Email Notifications']);
     expect(rowsOf(users)[0]?.slice(0, 4)).toEqual(['Email Address', 'First Name', 'Last Name', 'Organization']);
-    orgs.getRow(2).values = ['Sales', tenant.name, 'Field sales', 'N'];
+    orgs.getRow(2).values = ['Sales', tenant.name, 'Field sales', 'Y'];
     const hana = `hana.${tenant.slug}@e2e.example`;
     const ravi = `ravi.${tenant.slug}@e2e.example`;
     const lost = `lost.${tenant.slug}@e2e.example`;
@@ -102,5 +102,13 @@ test.describe('spreadsheet import (SPEC 3.5)', () => {
     await expect(entry).toContainText('Completed');
     await expect(entry).toContainText('3 created');
     await expect(entry).toContainText('1 error');
+
+    // The new person's invitation, issued after the apply (in her language, Japanese), lets her register.
+    const link = await linkFromMailbox(page, hana, /招待を承諾する/);
+    const context = await browser.newContext();
+    const invitee = await context.newPage();
+    await invitee.goto(link);
+    await expect(invitee.getByLabel(/メールアドレス|Email address/)).toHaveValue(hana);
+    await context.close();
   });
 });
