@@ -4,7 +4,7 @@ import type { AdminScope } from '@/lib/authz';
 import { catalogues } from '@/lib/i18n/messages';
 import { applyOrder, buildSnapshot, idPathOf, planActor, plannedRow as row, sheetRows, type SnapshotSpec } from '@/lib/testing/import-plan-fixtures';
 import { columnHeader, type ColumnKey, type Operation } from './columns';
-import { parseLanguage, planImport, PLANNED_OUTCOMES, type ImportPlan, type ImportRowInput, type PlanInput } from './plan';
+import { type ImportPlan, type ImportRowInput, type ImportRowList, parseLanguage, planImport, PLANNED_OUTCOMES, type PlanInput, planRows } from './plan';
 import { rowMessageTranslator } from './results-workbook';
 import type { ExternalUser, TenantSnapshot } from './snapshot';
 
@@ -18,7 +18,25 @@ function plan(
   extra: Pick<PlanInput, 'externalUsers'> & { scope?: AdminScope; actorMemberId?: string } = {},
 ): ImportPlan {
   const { scope = TENANT, actorMemberId, externalUsers } = extra;
-  return planImport({ snapshot, operation, rows, scope, actor: planActor(scope, actorMemberId), externalUsers });
+  const input: PlanInput = { snapshot, operation, rows, scope, actor: planActor(scope, actorMemberId), externalUsers };
+  const result = planImport(input);
+  // Every case also checks the plan job's way: the same rows as an ImportRowList whose values are
+  // built afresh on each call, and one row at a time from planRows, in apply order.
+  expect(planImport({ ...input, rows: rowList(rows) })).toEqual(result);
+  const streamed = [...planRows({ ...input, rows: rowList(rows) })];
+  expect(streamed.map((e) => e.planned.seq)).toEqual(streamed.map((_, i) => i + 1));
+  expect(streamed.map((e) => e.planned)).toEqual(streamed.map((e) => result.rows[e.index]));
+  return result;
+}
+
+function rowList(rows: readonly ImportRowInput[]): ImportRowList {
+  return {
+    length: rows.length,
+    entity: (i) => rows[i]!.entity,
+    rowNumber: (i) => rows[i]!.rowNumber,
+    values: (i) => ({ ...rows[i]!.values }),
+    value: (i, key) => rows[i]!.values[key],
+  };
 }
 
 const orgs = (rows: Partial<Record<ColumnKey, string>>[]) => sheetRows('organization', rows);

@@ -90,6 +90,20 @@ export interface ImportRowInput {
   values: Partial<Record<ColumnKey, string>>;
 }
 
+/**
+ * The rows to plan, by index, when they are not an array of ImportRowInput: the plan job keeps
+ * what it read compactly (lib/import/read-rows.ts) and builds a row's values only when asked.
+ */
+export interface ImportRowList {
+  readonly length: number;
+  entity(index: number): Entity;
+  rowNumber(index: number): number;
+  /** The row's values (ImportRowInput.values); may be built afresh on every call. */
+  values(index: number): ImportRowInput['values'];
+  /** One of them (`values(index)[key]`), which may cost less than all. */
+  value(index: number, key: ColumnKey): string | undefined;
+}
+
 export interface PlannedRow {
   entity: Entity;
   rowNumber: number;
@@ -111,10 +125,16 @@ export interface ImportPlan {
   counts: Record<PlannedOutcome, number>;
 }
 
+/** A planned row as `planRows` hands it out (in apply order): `index` is its place in the input. */
+export interface PlannedEntry {
+  index: number;
+  planned: PlannedRow;
+}
+
 export interface PlanInput {
   snapshot: TenantSnapshot;
   operation: Operation;
-  rows: readonly ImportRowInput[];
+  rows: readonly ImportRowInput[] | ImportRowList;
   /** Who imports (nobody deactivates or removes themselves), and their scope (lib/authz adminScope). */
   actor: Actor;
   scope: AdminScope;
@@ -175,6 +195,13 @@ const memberResource = (tenantId: string, member: SnapshotMember): Resource => (
   orgIdPaths: member.memberships.map((m) => m.org.idPath),
 });
 
+/** A 30-bit FNV-1a hash of a string's UTF-16 units (a small integer: a compact Set key). */
+function emailHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
+
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Path key of a row: lower(parent + `__` + name), as findOrganizationByPath compares. */
@@ -209,15 +236,46 @@ function emptyCounts(): Record<PlannedOutcome, number> {
 // ---------------------------------------------------------------------------------------------
 // The planner
 
+/** The plan of every row, in input order, with the counts per outcome. */
 export function planImport(input: PlanInput): ImportPlan {
+  const rows = new Array<PlannedRow>(input.rows.length);
+  const counts = emptyCounts();
+  for (const { index, planned } of planRows(input)) {
+    rows[index] = planned;
+    counts[planned.outcome]++;
+  }
+  return { rows, counts };
+}
+
+/**
+ * The same plan one row at a time, in apply order (seq 1, 2, …), for a caller that stores each row
+ * as it comes instead of holding the plan of the whole file (lib/import/run.ts's plan job). Rows are
+ * decided in that order, so nothing handed out changes afterwards; a caller may pause between rows.
+ */
+export function* planRows(input: PlanInput): Generator<PlannedEntry, void, undefined> {
   const planner = new Planner(input);
-  return input.operation === 'delete' ? planner.planDelete() : planner.planUpsert();
+  yield* input.operation === 'delete' ? planner.planDelete() : planner.planUpsert();
+  planner.checkComplete();
+}
+
+/** An array of rows seen as an ImportRowList. */
+function rowList(rows: readonly ImportRowInput[] | ImportRowList): ImportRowList {
+  if (!Array.isArray(rows)) return rows as ImportRowList;
+  const list = rows as readonly ImportRowInput[];
+  return {
+    length: list.length,
+    entity: (i) => list[i]!.entity,
+    rowNumber: (i) => list[i]!.rowNumber,
+    values: (i) => list[i]!.values,
+    value: (i, key) => list[i]!.values[key],
+  };
 }
 
 class Planner {
   private readonly snapshot: TenantSnapshot;
-  private readonly rows: readonly ImportRowInput[];
-  private readonly out: (PlannedRow | undefined)[];
+  private readonly rows: ImportRowList;
+  /** 1 for each row handed out. */
+  private readonly done: Uint8Array;
   private readonly actor: Actor;
   private readonly scope: AdminScope;
   private readonly external: ReadonlyMap<string, ExternalUser>;
@@ -233,8 +291,8 @@ class Planner {
 
   constructor(input: PlanInput) {
     this.snapshot = input.snapshot;
-    this.rows = input.rows;
-    this.out = new Array(input.rows.length);
+    this.rows = rowList(input.rows);
+    this.done = new Uint8Array(input.rows.length);
     this.actor = input.actor;
     this.scope = input.scope;
     this.external = input.externalUsers ?? new Map();
@@ -264,38 +322,42 @@ class Planner {
     return refused ? fail(member.isTenantAdmin ? 'tenantAdminOutOfReach' : 'memberOutsideScope', { column: refused[0] }) : null;
   }
 
-  private emit(index: number, outcome: PlannedOutcome, changes: RowChanges = {}, message?: RowError): void {
-    const row = this.rows[index]!;
-    this.out[index] = {
-      entity: row.entity,
-      rowNumber: row.rowNumber,
-      seq: ++this.seq,
-      outcome,
-      changes,
-      ...(message ? { messageKey: message.key, messageParams: message.params } : {}),
+  /** The row's decision, next in apply order: the planner yields it at once. */
+  private emit(index: number, outcome: PlannedOutcome, changes: RowChanges = {}, message?: RowError): PlannedEntry {
+    if (this.done[index]) throw new Error('planImport: a row was planned twice');
+    this.done[index] = 1;
+    return {
+      index,
+      planned: {
+        entity: this.rows.entity(index),
+        rowNumber: this.rows.rowNumber(index),
+        seq: ++this.seq,
+        outcome,
+        changes,
+        ...(message ? { messageKey: message.key, messageParams: message.params } : {}),
+      },
     };
   }
 
-  private emitError(index: number, error: RowError): void {
-    this.emit(index, 'error', {}, error);
+  private emitError(index: number, error: RowError): PlannedEntry {
+    return this.emit(index, 'error', {}, error);
   }
 
-  private result(): ImportPlan {
-    const counts = emptyCounts();
-    const rows: PlannedRow[] = [];
-    for (const r of this.out) {
-      if (!r) throw new Error('planImport: a row was left unplanned');
-      counts[r.outcome]++;
-      rows.push(r);
-    }
-    return { rows, counts };
+  checkComplete(): void {
+    if (this.seq !== this.rows.length) throw new Error('planImport: a row was left unplanned');
+  }
+
+  /** A row with its values (built afresh for a compact row list). */
+  private row(index: number): ImportRowInput {
+    return { entity: this.rows.entity(index), rowNumber: this.rows.rowNumber(index), values: this.rows.values(index) };
   }
 
   /** Row indexes of an entity, by row number (stable). */
   private indexes(entity: Entity): number[] {
     const list: number[] = [];
-    for (let i = 0; i < this.rows.length; i++) if (this.rows[i]!.entity === entity) list.push(i);
-    return list.sort((a, b) => this.rows[a]!.rowNumber - this.rows[b]!.rowNumber || a - b);
+    const rows = this.rows;
+    for (let i = 0; i < rows.length; i++) if (rows.entity(i) === entity) list.push(i);
+    return list.sort((a, b) => rows.rowNumber(a) - rows.rowNumber(b) || a - b);
   }
 
   /** Below one of the org admin's orgs (by path): a missing org there is "not found", elsewhere "outside your scope". */
@@ -306,21 +368,20 @@ class Planner {
   // -------------------------------------------------------------------------------------------
   // add/update
 
-  planUpsert(): ImportPlan {
-    const orgs = this.planUpsertOrgs();
-    this.planUpsertUsers(orgs);
-    return this.result();
+  *planUpsert(): Generator<PlannedEntry, void, undefined> {
+    const orgs = yield* this.planUpsertOrgs();
+    yield* this.planUpsertUsers(orgs);
   }
 
   /** Validates every org row, then decides them shortest path first (a parent's path is a prefix of its child's). */
-  private planUpsertOrgs(): { planned: Map<string, PlanOrg>; failed: Map<string, number> } {
+  private *planUpsertOrgs(): Generator<PlannedEntry, { planned: Map<string, PlanOrg>; failed: Map<string, number> }, undefined> {
     const planned = new Map<string, PlanOrg>();
     const failed = new Map<string, number>();
     const { root } = this.snapshot;
     const work: OrgWork[] = [];
 
     for (const index of this.indexes('organization')) {
-      const row = this.rows[index]!;
+      const row = this.row(index);
       const name = cell(row.values, 'name');
       const parent = cell(row.values, 'parent');
       const w: OrgWork = { index, row, name, parent, key: null, error: null, description: null, emailNotifications: null, depth: 0 };
@@ -400,7 +461,7 @@ class Planner {
     work.sort((a, b) => a.depth - b.depth || a.row.rowNumber - b.row.rowNumber);
     for (const w of work) {
       if (w.error) {
-        this.emitError(w.index, w.error);
+        yield this.emitError(w.index, w.error);
         continue;
       }
       const plan = planned.get(w.key!)!;
@@ -411,12 +472,12 @@ class Planner {
         if (w.emailNotifications !== null && w.emailNotifications !== org.emailNotifications) {
           changes.emailNotifications = { from: org.emailNotifications, to: w.emailNotifications };
         }
-        this.emit(w.index, Object.keys(changes).length > 0 ? 'updated' : 'unchanged', changes);
+        yield this.emit(w.index, Object.keys(changes).length > 0 ? 'updated' : 'unchanged', changes);
       } else {
         const changes: RowChanges = {};
         if (w.description !== null) changes.description = { from: null, to: w.description };
         changes.emailNotifications = { from: null, to: w.emailNotifications ?? true };
-        this.emit(w.index, 'created', changes);
+        yield this.emit(w.index, 'created', changes);
       }
     }
     return { planned, failed };
@@ -427,25 +488,26 @@ class Planner {
     return joinPath(w.parent, w.name);
   }
 
-  private planUpsertUsers(orgs: { planned: Map<string, PlanOrg>; failed: Map<string, number> }): void {
+  private *planUpsertUsers(orgs: { planned: Map<string, PlanOrg>; failed: Map<string, number> }): Generator<PlannedEntry, void, undefined> {
     const indexes = this.indexes('user');
     // Only a user on several rows needs remembering (conflicts, repeated orgs): most users have one
     // row, and keeping nothing for them keeps the heap (and the garbage collector's work) small.
-    const rowsPerEmail = new Map<string, number>();
+    // Found by a hash of the email rather than the emails themselves (≈20 instead of ≈80 bytes a
+    // row): two emails with the same hash only make their users remembered as if they had several
+    // rows, which decides nothing differently.
+    const seen = new Set<number>();
+    const repeated = new Set<number>();
     for (const index of indexes) {
-      const k = cell(this.rows[index]!.values, 'email').toLowerCase();
-      rowsPerEmail.set(k, (rowsPerEmail.get(k) ?? 0) + 1);
+      const hash = emailHash((this.rows.value(index, 'email') ?? '').toLowerCase());
+      if (seen.has(hash)) repeated.add(hash);
+      else seen.add(hash);
     }
-    const repeated = new Set<string>();
-    for (const [k, count] of rowsPerEmail) if (count > 1) repeated.add(k);
-    rowsPerEmail.clear();
+    seen.clear();
     const users = new Map<string, UserState>();
     const memberships = new Map<string, number>();
     for (const index of indexes) {
-      const row = this.rows[index]!;
-      const outcome = this.planUserRow(row, orgs, users, memberships, repeated);
-      if (outcome instanceof RowError) this.emitError(index, outcome);
-      else this.emit(index, outcome.outcome, outcome.changes, outcome.note);
+      const outcome = this.planUserRow(this.row(index), orgs, users, memberships, repeated);
+      yield outcome instanceof RowError ? this.emitError(index, outcome) : this.emit(index, outcome.outcome, outcome.changes, outcome.note);
     }
   }
 
@@ -454,7 +516,7 @@ class Planner {
     orgs: { planned: Map<string, PlanOrg>; failed: Map<string, number> },
     users: Map<string, UserState>,
     memberships: Map<string, number>,
-    repeated: ReadonlySet<string>,
+    repeated: ReadonlySet<number>,
   ): RowError | { outcome: PlannedOutcome; changes: RowChanges; note?: RowError } {
     const v = row.values;
     const email = cell(v, 'email');
@@ -482,7 +544,7 @@ class Planner {
     }
     const orgNamePath = existingOrg ? existingOrg.namePath : plannedOrg!.namePath;
 
-    const several = repeated.has(emailKey);
+    const several = repeated.has(emailHash(emailKey));
     if (several) {
       const pairKey = `${emailKey}\n${orgKey}`;
       const earlierPair = memberships.get(pairKey);
@@ -700,18 +762,17 @@ class Planner {
   // -------------------------------------------------------------------------------------------
   // delete
 
-  planDelete(): ImportPlan {
-    const removed = this.planDeleteUsers();
-    this.planDeleteOrgs(removed);
-    return this.result();
+  *planDelete(): Generator<PlannedEntry, void, undefined> {
+    const removed = yield* this.planDeleteUsers();
+    yield* this.planDeleteOrgs(removed);
   }
 
   /** Users first: each is removed from the whole tenant. Returns the member ids removed. */
-  private planDeleteUsers(): Set<string> {
+  private *planDeleteUsers(): Generator<PlannedEntry, Set<string>, undefined> {
     const removed = new Set<string>();
     const seen = new Map<string, number>();
     for (const index of this.indexes('user')) {
-      const row = this.rows[index]!;
+      const row = this.row(index);
       const email = cell(row.values, 'email');
       const result = ((): RowError | 'deleted' | 'not_found' => {
         if (email === '') return fail('required', { column: 'email' });
@@ -734,21 +795,20 @@ class Planner {
         removed.add(member.memberId);
         return 'deleted';
       })();
-      if (result instanceof RowError) this.emitError(index, result);
-      else this.emit(index, result);
+      yield result instanceof RowError ? this.emitError(index, result) : this.emit(index, result);
     }
     return removed;
   }
 
   /** Orgs deepest first; one that would keep a sub-org or a member fails, and so do its listed ancestors. */
-  private planDeleteOrgs(removed: Set<string>): void {
+  private *planDeleteOrgs(removed: Set<string>): Generator<PlannedEntry, void, undefined> {
     const { root } = this.snapshot;
     const listed = new Map<string, { index: number; row: ImportRowInput; org: SnapshotOrg }>();
     const pending: { index: number; depth: number; rowNumber: number; error?: RowError; notFound?: boolean; org?: SnapshotOrg }[] = [];
     const seen = new Map<string, number>();
 
     for (const index of this.indexes('organization')) {
-      const row = this.rows[index]!;
+      const row = this.row(index);
       const name = cell(row.values, 'name');
       const parent = cell(row.values, 'parent');
       const item: (typeof pending)[number] = { index, depth: Number.MAX_SAFE_INTEGER, rowNumber: row.rowNumber };
@@ -819,11 +879,11 @@ class Planner {
     const deleted = new Set<string>();
     for (const item of pending) {
       if (item.error) {
-        this.emitError(item.index, item.error);
+        yield this.emitError(item.index, item.error);
         continue;
       }
       if (item.notFound || !item.org) {
-        this.emit(item.index, 'not_found');
+        yield this.emit(item.index, 'not_found');
         continue;
       }
       const org = item.org;
@@ -841,11 +901,11 @@ class Planner {
         if (blocked) error = fail('orgChildBlocked', { column: 'name', path: org.namePath, child: blocked.namePath, row: listed.get(blocked.id)!.row.rowNumber });
       }
       if (error) {
-        this.emitError(item.index, error);
+        yield this.emitError(item.index, error);
         continue;
       }
       deleted.add(org.id);
-      this.emit(item.index, 'deleted');
+      yield this.emit(item.index, 'deleted');
     }
   }
 }

@@ -197,6 +197,36 @@ function dense(cells: readonly (string | undefined)[], width: number): string[] 
   return out;
 }
 
+/** Where each mapped column sits in a row: [cell index, column], in header order. */
+export type MappedColumns = readonly (readonly [number, ColumnKey])[];
+
+/** A sheet's mapped columns, from its SheetEvent's `columns`. */
+export function mappedColumns(columns: readonly (ColumnKey | null)[]): MappedColumns {
+  const out: [number, ColumnKey][] = [];
+  columns.forEach((key, i) => key && out.push([i, key]));
+  return out;
+}
+
+/** Full-width characters toHalfWidth (columns.ts) rewrites. */
+const FULL_WIDTH = /[\uFF01-\uFF5E\u3000]/;
+
+/** A mapped cell as RowEvent.values holds it: formula apostrophe taken off, normalised. */
+export function cellValue(cell: string): string {
+  // Most cells are already what normalizeCell makes of them: no leading ', nothing full-width, no
+  // space at either end (trim() returns the string itself then). The plan job derives values from
+  // the cells several times a row, so this skips the replacements for them.
+  if (cell.charCodeAt(0) !== 0x27 && !FULL_WIDTH.test(cell) && cell.trim() === cell) return cell;
+  // Exported cells had formulas neutralised with a leading ' (lib/import/cells): take it off again.
+  return normalizeCell(restoreFormulaText(cell));
+}
+
+/** A row's RowEvent.values from its cells. */
+export function rowValues(cells: readonly string[], mapped: MappedColumns): Partial<Record<ColumnKey, string>> {
+  const values: Partial<Record<ColumnKey, string>> = {};
+  for (const [i, key] of mapped) values[key] = cellValue(cells[i] ?? '');
+  return values;
+}
+
 type TableMode = { kind: 'fixed'; entity: Entity } | { kind: 'detect' } | { kind: 'csv' };
 
 /** What became of a table that yielded nothing: blank, no usable header, or a header short of columns. */
@@ -267,8 +297,7 @@ async function* readTable(
 
     // 3. Its rows.
     const width = labels.length;
-    const mappedAt: [number, ColumnKey][] = [];
-    columns.forEach((key, i) => key && mappedAt.push([i, key]));
+    const mappedAt = mappedColumns(columns);
     for (;;) {
       const next = await it.next();
       if (next.done) break;
@@ -285,10 +314,7 @@ async function* readTable(
       if (blank) continue;
       if (++counter.rows > counter.max) throw new ImportFileError('tooManyRows', { limit: counter.max });
       const cells = dense(raw, width);
-      const values: Partial<Record<ColumnKey, string>> = {};
-      // Exported cells had formulas neutralised with a leading ' (lib/import/cells): take it off again.
-      for (const [i, key] of mappedAt) values[key] = normalizeCell(restoreFormulaText(cells[i]!));
-      yield { type: 'row', entity, rowNumber: next.value.number, cells, values };
+      yield { type: 'row', entity, rowNumber: next.value.number, cells, values: rowValues(cells, mappedAt) };
     }
     return { read: true };
   } finally {
