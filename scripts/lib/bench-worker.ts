@@ -20,8 +20,21 @@ export interface BenchWorker {
 }
 
 /**
+ * node's flags for the worker as `npm start` gives them (scripts/lib/procs.mjs workerNodeArgs):
+ * WORKER_HEAP_MB caps its V8 heap; unset or empty leaves node's default.
+ */
+function workerNodeArgs(env: NodeJS.ProcessEnv): string[] {
+  const raw = (env.WORKER_HEAP_MB ?? '').trim();
+  if (raw === '') return [];
+  const mb = Number(raw);
+  if (!Number.isInteger(mb) || mb < 64) throw new Error(`bench: WORKER_HEAP_MB must be a whole number of MB, at least 64 (got ${raw})`);
+  return [`--max-old-space-size=${mb}`];
+}
+
+/**
  * Builds and starts the worker with `env` over this process's environment (undefined: removed) and
- * `nodeArgs` for node itself (diagnostics: --cpu-prof); resolves once it logged "started".
+ * `nodeArgs` for node itself (diagnostics: --cpu-prof; a --max-old-space-size there wins over
+ * WORKER_HEAP_MB's); resolves once it logged "started".
  */
 export async function startBenchWorker(env: Record<string, string | undefined>, logFile: string, nodeArgs: string[] = []): Promise<BenchWorker> {
   execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: ROOT_DIR, stdio: 'ignore' });
@@ -29,7 +42,7 @@ export async function startBenchWorker(env: Record<string, string | undefined>, 
   // NODE_ENV production as `npm start` runs it (scripts/lib/procs.mjs).
   const childEnv: NodeJS.ProcessEnv = { ...process.env, WORKER_HEALTH_PORT: '0', NODE_ENV: 'production', ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', path.join(ROOT_DIR, '.build/worker/index.cjs')], {
+  const child = spawn(process.execPath, [...workerNodeArgs(childEnv), ...nodeArgs, '--enable-source-maps', path.join(ROOT_DIR, '.build/worker/index.cjs')], {
     cwd: ROOT_DIR,
     env: childEnv,
     stdio: ['ignore', fd, fd],

@@ -73,6 +73,18 @@ export function runTee(cmd, args, env, onSpawn = () => {}) {
 }
 
 /**
+ * node's flags for the built worker: WORKER_HEAP_MB caps its V8 heap (--max-old-space-size, in MB);
+ * unset or empty leaves node's default. scripts/lib/bench-worker.ts reads it the same way.
+ */
+export function workerNodeArgs(env) {
+  const raw = (env.WORKER_HEAP_MB ?? '').trim();
+  if (raw === '') return [];
+  const mb = Number(raw);
+  if (!Number.isInteger(mb) || mb < 64) throw new UserError(`WORKER_HEAP_MB must be a whole number of MB, at least 64 (got ${raw})`);
+  return [`--max-old-space-size=${mb}`];
+}
+
+/**
  * Starts the web server and the worker with `env` (from appEnv). `children` is returned at once so
  * the caller can always stop them; `ready` resolves when the web answers and the worker reports
  * healthy, and rejects when either dies or times out first.
@@ -84,7 +96,7 @@ export function startApp(env, { dev = false, label = '' } = {}) {
   const worker = dev
     ? spawnService(`${label}worker`, path.join(BIN, 'tsx'), ['watch', '--clear-screen=false', 'workers/index.ts'], env)
     : // React's production build, as `next start` uses: emails render about twice as fast.
-      spawnService(`${label}worker`, process.execPath, ['--enable-source-maps', WORKER_BUNDLE], { ...env, NODE_ENV: 'production' });
+      spawnService(`${label}worker`, process.execPath, [...workerNodeArgs(env), '--enable-source-maps', WORKER_BUNDLE], { ...env, NODE_ENV: 'production' });
   const died = Promise.race(
     [web, worker].map((c) => c.exited.then(() => Promise.reject(new UserError(`${c.label} exited while starting`)))),
   );
