@@ -19,16 +19,12 @@ export interface BenchWorker {
   pids: Set<number>;
 }
 
-/**
- * node's flags for the worker as `npm start` gives them (scripts/lib/procs.mjs workerNodeArgs):
- * WORKER_HEAP_MB caps its V8 heap; unset or empty leaves node's default.
- */
-function workerNodeArgs(env: NodeJS.ProcessEnv): string[] {
-  const raw = (env.WORKER_HEAP_MB ?? '').trim();
-  if (raw === '') return [];
-  const mb = Number(raw);
-  if (!Number.isInteger(mb) || mb < 64) throw new Error(`bench: WORKER_HEAP_MB must be a whole number of MB, at least 64 (got ${raw})`);
-  return [`--max-old-space-size=${mb}`];
+/** scripts/lib/procs.mjs workerNodeArgs: node's flags for the built worker as `npm start` gives them (WORKER_HEAP_MB). */
+async function workerNodeArgs(env: NodeJS.ProcessEnv): Promise<string[]> {
+  // procs.mjs is plain JS (no types); a computed specifier keeps the type checker out of it.
+  const procsModule = './procs.mjs';
+  const procs = (await import(procsModule)) as { workerNodeArgs: (env: NodeJS.ProcessEnv) => string[] };
+  return procs.workerNodeArgs(env);
 }
 
 /**
@@ -42,7 +38,7 @@ export async function startBenchWorker(env: Record<string, string | undefined>, 
   // NODE_ENV production as `npm start` runs it (scripts/lib/procs.mjs).
   const childEnv: NodeJS.ProcessEnv = { ...process.env, WORKER_HEALTH_PORT: '0', NODE_ENV: 'production', ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  const child = spawn(process.execPath, [...workerNodeArgs(childEnv), ...nodeArgs, '--enable-source-maps', path.join(ROOT_DIR, '.build/worker/index.cjs')], {
+  const child = spawn(process.execPath, [...(await workerNodeArgs(childEnv)), ...nodeArgs, '--enable-source-maps', path.join(ROOT_DIR, '.build/worker/index.cjs')], {
     cwd: ROOT_DIR,
     env: childEnv,
     stdio: ['ignore', fd, fd],
