@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import type { Locale, MemberStatus } from '@/db/schema';
-import { emailTemplates } from '@/emails';
 import { greetingName } from '@/emails/layout';
 import type { Actor } from '@/lib/actor';
 import type { AuditAction } from '@/lib/audit';
@@ -10,6 +9,7 @@ import { env } from '@/lib/env';
 import { GROUP_BULK_MAX } from '@/lib/groups';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { joinPath } from '@/lib/names';
+import { arr, bools, insertQueuedEmails, propsSerialiser } from './bulk-sql';
 import type { ChangeValue, ImportRowInput, PlannedOutcome, PlannedRow } from './plan';
 import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from './snapshot';
 
@@ -132,14 +132,6 @@ interface Identity {
   /** Names and language come from the file (a new or unused identity), to be written. */
   takesFileProfile: boolean;
 }
-
-/** A PostgreSQL array travels as one parameter (postgres.js serialises it); cast it in the statement (`::text[]`). */
-const arr = (values: readonly unknown[]): SQL => sql`${sql.param(values)}`;
-/**
- * A bool[] parameter, already cast. Booleans travel as 1/0: postgres.js types an array of JS booleans
- * as a scalar bool, and serialises text elements of a bool[] as false.
- */
-const bools = (values: readonly boolean[]): SQL => sql`${sql.param(values.map((b) => (b ? 1 : 0)))}::int[]::bool[]`;
 
 function* chunks<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
@@ -698,28 +690,14 @@ class Batch {
     // As addUser names the inviter: in the recipient's language, the email when the actor has no name.
     const inviter = (locale: Locale) => formatPersonName(actor, locale) || actor.email;
     const signInUrl = new URL('/sign-in', env().APP_URL).toString();
-    let checked = false;
+    const serialise = propsSerialiser('member-added');
     const messages = this.added.map((member) => {
       const locale: Locale = member.locale ?? tenant.default_locale;
       const props = { tenantName: tenant.name, inviterName: inviter(locale), recipientName: greetingName(member, locale), signInUrl };
-      // The template's schema checks the first message (every one is built alike); the rest are serialised as they are.
-      const json = JSON.stringify(checked ? props : emailTemplates['member-added'].schema.parse(props));
-      checked = true;
-      return { id: randomUUID(), to: member.email, locale, props: json, key: `member-added-${member.memberId}` };
+      return { id: randomUUID(), to: member.email, locale, props: serialise(props), idempotencyKey: `member-added-${member.memberId}` };
     });
     const ids: string[] = [];
-    for (const part of chunks(messages)) {
-      const rows = await this.tx.execute<{ id: string }>(sql`
-        insert into email_messages (id, tenant_id, to_address, template, locale, props, idempotency_key, status)
-        select id, ${this.tenantId}::uuid, to_address, 'member-added', locale, props::jsonb, idempotency_key, 'queued'
-        from unnest(${arr(part.map((m) => m.id))}::uuid[], ${arr(part.map((m) => m.to))}::text[],
-                    ${arr(part.map((m) => m.locale))}::text[], ${arr(part.map((m) => m.props))}::text[], ${arr(part.map((m) => m.key))}::text[])
-             with ordinality as t(id, to_address, locale, props, idempotency_key, n)
-        order by n
-        on conflict (idempotency_key) do nothing
-        returning id`);
-      for (const r of rows) ids.push(r.id);
-    }
+    for (const part of chunks(messages)) ids.push(...(await insertQueuedEmails(this.tx, this.tenantId, 'member-added', part)));
     return ids;
   }
 

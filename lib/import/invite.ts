@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import type { Locale } from '@/db/schema';
-import { emailTemplates } from '@/emails';
 import { deliverQueuedEmails } from '@/lib/email/send';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { INVITATION_TTL_DAYS, invitationEmailProps } from '@/lib/invitations';
 import { hashSecret } from '@/lib/secret-hash';
+import { arr, bools, insertQueuedEmails, propsSerialiser, type QueuedEmail } from './bulk-sql';
 
 /*
  * Invitations of the members an import created (SPEC 3.5: "sent in batches by the email worker, not
@@ -32,9 +32,6 @@ import { hashSecret } from '@/lib/secret-hash';
 
 /** Members per transaction. */
 export const INVITE_CHUNK = 2_000;
-
-const arr = (values: readonly unknown[]): SQL => sql`${sql.param(values)}`;
-const bools = (values: readonly boolean[]): SQL => sql`${sql.param(values.map((b) => (b ? 1 : 0)))}::int[]::bool[]`;
 
 type Pending = {
   event_id: string;
@@ -77,7 +74,7 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
     const notifying = new Set(
       (await db.execute<{ id_path: string }>(sql`select id_path from organizations where tenant_id = ${imp.tenant_id} and email_notifications`)).map((o) => o.id_path),
     );
-    let validated = false;
+    const serialise = propsSerialiser('invitation');
     let after = '0';
     for (;;) {
       if (options.signal?.aborted) return 'stopped';
@@ -98,7 +95,7 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
         const expiresAt = new Date(clock!.expires_at);
         const secrets = randomBytes(32 * pending.length);
         const tokens: { id: string; hash: string; userId: string; memberId: string; sent: boolean }[] = [];
-        const messages: { id: string; to: string; locale: Locale; props: string; key: string }[] = [];
+        const messages: QueuedEmail[] = [];
         const audits: { memberId: string; email: string; orgIdPath: string; after: string }[] = [];
         pending.forEach((p, i) => {
           const raw = secrets.subarray(i * 32, i * 32 + 32).toString('base64url');
@@ -115,10 +112,7 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
             rawToken: raw,
             expiresAt,
           });
-          // The template's schema checks the first message (every one is built alike); the rest are serialised as they are.
-          const json = JSON.stringify(validated ? props : emailTemplates.invitation.schema.parse(props));
-          validated = true;
-          messages.push({ id: randomUUID(), to: p.email, locale, props: json, key: `invitation-${token.id}` });
+          messages.push({ id: randomUUID(), to: p.email, locale, props: serialise(props), idempotencyKey: `invitation-${token.id}` });
           audits.push({ memberId: p.member_id, email: p.email, orgIdPath: p.org_id_path!, after: JSON.stringify({ invitationId: token.id, expiresAt: expiresAt.toISOString() }) });
         });
 
@@ -128,18 +122,8 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
                  now() + make_interval(days => ${INVITATION_TTL_DAYS}), case when sent then now() end
           from unnest(${arr(tokens.map((t) => t.id))}::uuid[], ${arr(tokens.map((t) => t.hash))}::text[], ${arr(tokens.map((t) => t.userId))}::uuid[],
                       ${arr(tokens.map((t) => t.memberId))}::uuid[], ${bools(tokens.map((t) => t.sent))}) as t(id, token_hash, user_id, member_id, sent)`);
-        let ids: string[] = [];
+        const ids = await insertQueuedEmails(tx, imp.tenant_id, 'invitation', messages);
         if (messages.length > 0) {
-          const rows = await tx.execute<{ id: string }>(sql`
-            insert into email_messages (id, tenant_id, to_address, template, locale, props, idempotency_key, status)
-            select id, ${imp.tenant_id}::uuid, to_address, 'invitation', locale, props::jsonb, idempotency_key, 'queued'
-            from unnest(${arr(messages.map((m) => m.id))}::uuid[], ${arr(messages.map((m) => m.to))}::text[], ${arr(messages.map((m) => m.locale))}::text[],
-                        ${arr(messages.map((m) => m.props))}::text[], ${arr(messages.map((m) => m.key))}::text[])
-                 with ordinality as t(id, to_address, locale, props, idempotency_key, n)
-            order by n
-            on conflict (idempotency_key) do nothing
-            returning id`);
-          ids = rows.map((r) => r.id);
           await tx.execute(sql`
             insert into audit_events (tenant_id, actor_user_id, actor_label, action, target_type, target_id, target_label, org_id_paths, after, import_id)
             select ${imp.tenant_id}::uuid, ${uploader?.id ?? null}::uuid, ${uploader?.email ?? ''}, 'invitation.send', 'member', member_id, email,
@@ -163,7 +147,7 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
   return issued;
 }
 
-/** Imports that finished with rows applied but whose invitations were not issued (a stopped worker, a Redis that lost the job). */
+/** Finished imports whose invitations are not marked issued (a stopped worker, a Redis that lost the job); one with nothing applied is only marked. */
 export async function importsAwaitingInvitations(db: Db): Promise<string[]> {
   const rows = await db.execute<{ id: string }>(sql`
     select id from imports

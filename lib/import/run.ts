@@ -397,7 +397,7 @@ async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: A
   // next starts once this one's walk has updated the snapshot, and commits after it.
   let processed = imp.processedRows;
   let expected = processed;
-  const invitations: string[] = [];
+  const emails: string[] = [];
   const inFlight: { end: Promise<BatchEnd>; keys: Set<string> | null }[] = [];
   let ended = null as 'stop' | 'cancel' | 'aborted' | null;
   /** Waits for the oldest batch in flight; false when the run must end. */
@@ -409,7 +409,7 @@ async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: A
       return false;
     }
     processed = end.processed;
-    invitations.push(...end.emailMessageIds);
+    emails.push(...end.emailMessageIds);
     await options.onBatch?.(processed);
     return true;
   };
@@ -438,10 +438,10 @@ async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: A
     }
   } catch (err) {
     for (const { end } of inFlight) await end.catch(noop);
-    await deliver(invitations, imp.id, log);
+    await deliver(emails, imp.id, log);
     throw err;
   }
-  await deliver(invitations, imp.id, log);
+  await deliver(emails, imp.id, log);
   if (ended === 'stop' || ended === 'aborted') return;
   if (ended === 'cancel') return finish(db, imp, 'cancelled');
   log(`applied import ${imp.id}: ${processed - imp.processedRows} rows in ${Date.now() - started} ms`);
@@ -492,12 +492,13 @@ async function lockRun(db: Database, importId: string): Promise<(() => Promise<v
 }
 
 /**
- * Rings the email worker for the invitations an apply queued. Once the apply is done, not per
+ * Rings the email worker for the "added to TENANT" emails an apply queued (invitations come after
+ * it: lib/import/invite.ts). Once the apply is done, not per
  * batch: rendering and sending would take the cores the apply needs. The messages are committed
  * with their batch, so a crash before this leaves them to the email sweep.
  */
 async function deliver(messageIds: string[], importId: string, log: (line: string) => void): Promise<void> {
-  await deliverQueuedEmails(messageIds).catch((err: unknown) => log(`invitations of import ${importId} left to the email sweep: ${(err as Error).message}`));
+  await deliverQueuedEmails(messageIds).catch((err: unknown) => log(`emails of import ${importId} left to the email sweep: ${(err as Error).message}`));
 }
 
 /** The stored plan in seq order, `size` rows at a time: only one batch is in memory. */

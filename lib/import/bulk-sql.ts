@@ -1,0 +1,53 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import type { Locale } from '@/db/schema';
+import { emailTemplates, type EmailTemplateName } from '@/emails';
+
+/* Set-based writes shared by the import's apply (lib/import/apply.ts) and invitations (lib/import/invite.ts). */
+
+/** A PostgreSQL array travels as one parameter (postgres.js serialises it); cast it in the statement (`::text[]`). */
+export const arr = (values: readonly unknown[]): SQL => sql`${sql.param(values)}`;
+
+/**
+ * A bool[] parameter, already cast. Booleans travel as 1/0: postgres.js types an array of JS booleans
+ * as a scalar bool, and serialises text elements of a bool[] as false.
+ */
+export const bools = (values: readonly boolean[]): SQL => sql`${sql.param(values.map((b) => (b ? 1 : 0)))}::int[]::bool[]`;
+
+/**
+ * Props as sendEmail stores them (the template's schema output, as JSON). Every message of a bulk
+ * write is built the same way from the same kinds of values, so the schema checks the first (a bad
+ * tenant name or APP_URL fails the write) and the rest are serialised as they are.
+ */
+export function propsSerialiser(template: EmailTemplateName): (props: object) => string {
+  let checked = false;
+  return (props) => {
+    const json = JSON.stringify(checked ? props : emailTemplates[template].schema.parse(props));
+    checked = true;
+    return json;
+  };
+}
+
+export interface QueuedEmail {
+  id: string;
+  to: string;
+  locale: Locale;
+  /** JSON from propsSerialiser. */
+  props: string;
+  idempotencyKey: string;
+}
+
+/** Queues `messages` of `template` in one statement (an existing idempotency key is skipped); returns the ids queued, for deliverQueuedEmails after commit. */
+export async function insertQueuedEmails(tx: Db, tenantId: string, template: EmailTemplateName, messages: readonly QueuedEmail[]): Promise<string[]> {
+  if (messages.length === 0) return [];
+  const rows = await tx.execute<{ id: string }>(sql`
+    insert into email_messages (id, tenant_id, to_address, template, locale, props, idempotency_key, status)
+    select id, ${tenantId}::uuid, to_address, ${template}, locale, props::jsonb, idempotency_key, 'queued'
+    from unnest(${arr(messages.map((m) => m.id))}::uuid[], ${arr(messages.map((m) => m.to))}::text[], ${arr(messages.map((m) => m.locale))}::text[],
+                ${arr(messages.map((m) => m.props))}::text[], ${arr(messages.map((m) => m.idempotencyKey))}::text[])
+         with ordinality as t(id, to_address, locale, props, idempotency_key, n)
+    order by n
+    on conflict (idempotency_key) do nothing
+    returning id`);
+  return rows.map((r) => r.id);
+}
