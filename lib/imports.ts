@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { importRows, imports, users, type ImportOperation, type ImportStatus, type RowOutcome } from '@/db/schema';
@@ -10,6 +10,7 @@ import { DomainError } from '@/lib/errors';
 import { ENTITIES, OPERATIONS, type Entity } from '@/lib/import/columns';
 import { ImportFileError } from '@/lib/import/errors';
 import { readImportFile } from '@/lib/import/read';
+import { appliedColumns, appliedOutcomeIs, notApplied } from '@/lib/import/row-outcome';
 import type { ImportHeaders } from '@/db/schema';
 import { enqueue } from '@/workers/jobs';
 
@@ -421,15 +422,16 @@ export async function listImportRows(
 ): Promise<{ rows: ImportRowView[]; total: number; page: number }> {
   const f = zRowFilter.parse(filter);
   const applyPhase = ['applying', 'completed', 'failed', 'cancelled'].includes(row.status) && row.startedAt !== null;
-  const effective = applyPhase ? importRows.outcome : importRows.plannedOutcome;
+  const through = row.appliedThroughSeq;
+  const outcomeIs = (o: string) => (applyPhase ? appliedOutcomeIs(through, o) : eq(importRows.plannedOutcome, o as RowOutcome));
   const where = and(
     eq(importRows.importId, row.id),
     f.entity ? eq(importRows.entity, f.entity) : undefined,
-    f.outcome === 'not_applied' ? isNull(importRows.outcome) : f.outcome ? eq(effective, f.outcome) : undefined,
+    f.outcome === 'not_applied' ? notApplied(through) : f.outcome ? outcomeIs(f.outcome) : undefined,
   );
   const [rows, [totals]] = await Promise.all([
     db
-      .select()
+      .select({ ...getTableColumns(importRows), ...appliedColumns(through) })
       .from(importRows)
       .where(where)
       .orderBy(asc(importRows.entity), asc(importRows.rowNumber))
@@ -444,9 +446,9 @@ export async function listImportRows(
       entity: r.entity,
       rowNumber: r.rowNumber,
       values: r.values as Record<string, string>,
-      outcome: applyPhase ? r.outcome : r.plannedOutcome,
+      outcome: (applyPhase ? r.outcome : r.plannedOutcome) as RowOutcome | null,
       planned: r.plannedOutcome,
-      applied: r.appliedAt !== null,
+      applied: r.applied,
       changes: r.changes,
       messageKey: r.messageKey,
       messageParams: r.messageParams,

@@ -23,7 +23,8 @@
 // notifications off: no invitation emails; default on, the product's default).
 // Diagnostics (not the product as it is): BENCH_AUTO_EXPLAIN_MS=N logs the plans of the worker's
 // statements slower than N ms (with trigger times) in the PostgreSQL server log;
-// BENCH_ANALYZE_DURING_APPLY=1 runs ANALYZE tenant_members after each committed batch.
+// BENCH_ANALYZE_DURING_APPLY=1 runs ANALYZE tenant_members after each committed batch;
+// BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to the worker's node.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -341,7 +342,9 @@ async function main() {
     const logFile = path.join(os.tmpdir(), `bench-import-worker-${process.pid}.log`);
     // No RESEND_API_KEY: emails go to the outbox table.
     const heap = process.env.BENCH_WORKER_HEAP_MB;
-    worker = await startBenchWorker({ DATABASE_URL: url, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, RESEND_API_KEY: undefined }, logFile, heap ? [`--max-old-space-size=${heap}`] : []);
+    // Diagnostics: BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to node itself.
+    const nodeArgs = [...(heap ? [`--max-old-space-size=${heap}`] : []), ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+    worker = await startBenchWorker({ DATABASE_URL: url, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, RESEND_API_KEY: undefined }, logFile, nodeArgs);
     const workerPid = worker.child.pid!;
     const tree = processTree(workerPid);
     const idlePeak = peakRssMb(workerPid);

@@ -7,7 +7,7 @@
  *   worker's sweep rings the import from the database and it finishes all the same.
  */
 import type { ChildProcess } from 'node:child_process';
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditEvents, emailMessages, importRows, imports, tenantMembers, users } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
@@ -17,6 +17,7 @@ import { actorFor, addMember, createTenantFixture, type TenantFixture } from '@/
 import { importCsv, manyUsers } from '@/lib/testing/import-files';
 import { getQueue, QUEUE_NAMES } from '@/workers/jobs';
 import { spawnWorkerProgram, tearDownQueues, waitFor } from '@/workers/testing';
+import { isApplied } from './row-outcome';
 
 vi.hoisted(() => {
   process.env.QUEUE_PREFIX = `test-import-crash-${process.pid}-${Date.now()}`;
@@ -106,7 +107,8 @@ async function expectExactlyApplied(id: string, domain: string): Promise<void> {
   });
   const [invitations] = await db.select({ n: count() }).from(emailMessages).where(sql`${emailMessages.toAddress} like ${`%@${domain}`}`);
   expect(invitations!.n).toBe(ROWS);
-  const [unapplied] = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, id), isNull(importRows.appliedAt)));
+  const [imp] = await db.select({ through: imports.appliedThroughSeq }).from(imports).where(eq(imports.id, id));
+  const [unapplied] = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, id), sql`not ${isApplied(imp!.through)}`));
   expect(unapplied!.n).toBe(0);
 }
 

@@ -7,6 +7,7 @@ import type { ImportSummary } from '@/lib/authz';
 import type { Locale } from '@/lib/i18n/config';
 import { storedKeyTranslator } from '@/lib/i18n/translate';
 import { neutraliseFormula } from './cells';
+import { appliedOutcome } from './row-outcome';
 import { COLUMN_SPECS, columnHeader, ENTITIES, type ColumnKey, type Entity } from './columns';
 import { loadTemplateBasics } from './export';
 import {
@@ -84,7 +85,7 @@ interface ResultRow {
 
 const failed = sql`coalesce(${importRows.outcome}, ${importRows.plannedOutcome}) = 'error'`;
 
-async function* rowBatches(db: Db, importId: string, entity: Entity, onlyFailed: boolean, batchSize: number): AsyncGenerator<ResultRow[]> {
+async function* rowBatches(db: Db, imp: ImportSummary, entity: Entity, onlyFailed: boolean, batchSize: number): AsyncGenerator<ResultRow[]> {
   let after = 0;
   for (;;) {
     const rows: ResultRow[] = await db
@@ -92,13 +93,13 @@ async function* rowBatches(db: Db, importId: string, entity: Entity, onlyFailed:
         rowNumber: importRows.rowNumber,
         cells: importRows.cells,
         values: importRows.values,
-        outcome: importRows.outcome,
+        outcome: sql<RowOutcome | null>`${appliedOutcome(imp.appliedThroughSeq)}`,
         plannedOutcome: importRows.plannedOutcome,
         messageKey: importRows.messageKey,
         messageParams: importRows.messageParams,
       })
       .from(importRows)
-      .where(and(eq(importRows.importId, importId), eq(importRows.entity, entity), gt(importRows.rowNumber, after), onlyFailed ? failed : undefined))
+      .where(and(eq(importRows.importId, imp.id), eq(importRows.entity, entity), gt(importRows.rowNumber, after), onlyFailed ? failed : undefined))
       .orderBy(asc(importRows.rowNumber))
       .limit(batchSize);
     if (rows.length === 0) return;
@@ -155,7 +156,7 @@ export async function writeResultsWorkbook(db: Db, imp: ImportSummary, output: W
     ]);
     const failedRows = (entity: Entity) => {
       const label = columnLabelFor(imp.headers, entity, locale);
-      return mapBatches(prefetch(rowBatches(db, imp.id, entity, true, batchSize)), (r): TemplateRow => ({
+      return mapBatches(prefetch(rowBatches(db, imp, entity, true, batchSize)), (r): TemplateRow => ({
         values: r.values,
         message: message(r.messageKey, r.messageParams, label),
       }));
@@ -198,7 +199,7 @@ export async function writeResultsWorkbook(db: Db, imp: ImportSummary, output: W
     addHeaderRow(ws, [...labels.map(neutraliseFormula), t('results.result'), t('results.message')], font).commit();
 
     let lastRow = 1;
-    await writeBatches(output, ws, prefetch(rowBatches(db, imp.id, entity, false, batchSize)), (r: ResultRow) => {
+    await writeBatches(output, ws, prefetch(rowBatches(db, imp, entity, false, batchSize)), (r: ResultRow) => {
       const outcome = r.outcome ?? (applied ? null : r.plannedOutcome);
       const notApplied = applied && r.outcome === null && r.plannedOutcome !== 'error';
       const cells = Array.from({ length: width }, (_, i) => neutraliseFormula(r.cells[i] ?? ''));

@@ -1,4 +1,4 @@
-import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditEvents, emailMessages, importRows, imports, organizations, tenantMembers, users } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
@@ -13,6 +13,7 @@ import { ImportFileError } from './errors';
 import { resendInvitation } from '@/lib/invitations';
 import { createOrganization } from '@/lib/orgs';
 import { importsAwaitingInvitations, issueImportInvitations } from './invite';
+import { appliedColumns } from './row-outcome';
 import { runApply, runPlan, sweepImports } from './run';
 
 // Own BullMQ key space: the lifecycle rings jobs, and this file looks at them.
@@ -58,6 +59,12 @@ async function upload(actor: Actor, file: Buffer, options: { operation?: 'upsert
 async function importRow(id: string) {
   const [row] = await db.select().from(imports).where(eq(imports.id, id));
   return row!;
+}
+
+/** The import's rows with their applied outcome as the screens read it (lib/import/row-outcome). */
+async function appliedImportRows(id: string) {
+  const through = (await importRow(id)).appliedThroughSeq;
+  return db.select({ ...getTableColumns(importRows), ...appliedColumns(through) }).from(importRows).where(eq(importRows.importId, id));
 }
 
 /** Everything but the import's own tables: what a preview must leave untouched. */
@@ -133,8 +140,8 @@ describe('preview, then apply', () => {
     const paths = (await db.select({ p: organizations.namePath }).from(organizations).where(eq(organizations.tenantId, ca.id))).map((r) => r.p).sort();
     expect(paths).toEqual(['CA', 'CA__India', 'CA__India__HR', 'CA__Sales', 'CA__US', 'CA__US__HR']);
     // Every row has its applied outcome; the error row keeps its message.
-    const rows = await db.select().from(importRows).where(eq(importRows.importId, id));
-    expect(rows.every((r) => r.outcome !== null && r.appliedAt !== null)).toBe(true);
+    const rows = await appliedImportRows(id);
+    expect(rows.every((r) => r.outcome !== null && r.applied)).toBe(true);
     expect(rows.find((r) => r.entity === 'user' && r.rowNumber === 5)).toMatchObject({ outcome: 'error', messageKey: expect.stringMatching(/^errors\./) });
     // Changes are audited with the import's id.
     const audited = await db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.importId, id), sql`${auditEvents.action} <> 'import.upload' and ${auditEvents.action} <> 'import.apply'`));
@@ -215,8 +222,8 @@ describe('cancel and crashes', () => {
     const row = await importRow(running);
     expect(row).toMatchObject({ status: 'cancelled', processedRows: 4 });
     expect(row.counts).toMatchObject({ created: 4 });
-    const notApplied = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, running), isNull(importRows.outcome)));
-    expect(notApplied[0]!.n).toBe(6);
+    const rows = await appliedImportRows(running);
+    expect(rows.filter((r) => !r.applied && r.outcome === null)).toHaveLength(6);
     const created = await db.select({ n: count() }).from(users).where(sql`${users.email} like '%@cancel.example'`);
     expect(created[0]!.n).toBe(4);
   });
@@ -234,8 +241,10 @@ describe('cancel and crashes', () => {
     const applied = await importRow(same);
     expect(applied).toMatchObject({ status: 'completed', processedRows: 5 });
     expect(applied.counts).toMatchObject({ created: 5, error: 0 });
-    const storedRows = await db.select().from(importRows).where(eq(importRows.importId, same));
-    expect(storedRows.every((r) => r.outcome === r.plannedOutcome && r.appliedAt !== null)).toBe(true);
+    // Taken as planned: no row rewritten, the import says how far the plan took effect.
+    expect(applied.appliedThroughSeq).toBe(5);
+    const storedRows = await appliedImportRows(same);
+    expect(storedRows.every((r) => r.outcome === r.plannedOutcome && r.applied && r.appliedAt === null)).toBe(true);
 
     // Someone adds one of the file's people by hand after the preview: the plan no longer holds.
     const changed = await upload(adminActor, importCsv('user', manyUsers(3, ['CA__Sales'], 'replanned.example')));
@@ -290,8 +299,7 @@ describe('cancel and crashes', () => {
     await Promise.all([runApply(db, id, { batchSize: 3 }), runApply(db, id, { batchSize: 3 })]);
     expect(await importRow(id)).toMatchObject({ status: 'completed', processedRows: 12 });
     expect(await tenantMemberCount(ca.id)).toBe(members + 12);
-    const applied = await db.select({ n: count() }).from(importRows).where(and(eq(importRows.importId, id), isNotNull(importRows.appliedAt)));
-    expect(applied[0]!.n).toBe(12);
+    expect((await appliedImportRows(id)).filter((r) => r.applied)).toHaveLength(12);
   });
 });
 

@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Db } from '@/db/client';
 import { importRows, imports, tenants, type ImportStatus, type RowOutcome } from '@/db/schema';
 import { loadActor, type Actor } from '@/lib/actor';
@@ -14,6 +14,7 @@ import { ImportFileError } from './errors';
 import { planImport, planRows, type ImportRowInput, type PlannedEntry, type PlannedOutcome, type PlannedRow } from './plan';
 import { readImportFile } from './read';
 import { ReadRows } from './read-rows';
+import { notApplied } from './row-outcome';
 import { type ExternalUser, loadExternalUsers, loadTenantSnapshot, planDigest, type TenantSnapshot } from './snapshot';
 
 /*
@@ -30,9 +31,9 @@ import { type ExternalUser, loadExternalUsers, loadTenantSnapshot, planDigest, t
  * - Re-plan the rows not applied yet against a FRESH snapshot (the tenant may have changed since
  *   the preview; a resumed run sees what its earlier batches did), then apply in seq order, in
  *   batches of `batchSize` rows, each ONE transaction that writes the changes (lib/import/apply.ts),
- *   the rows' outcomes and the import's processedRows and counts together. A crash loses at most
- *   the batch in flight, which rolled back: resuming starts at the first row without an outcome,
- *   so no row is applied twice.
+ *   the rows' outcomes (for the stored plan: how far it took effect, lib/import/row-outcome) and
+ *   the import's processedRows and counts together. A crash loses at most the batch in flight,
+ *   which rolled back: resuming starts at the first row not applied, so no row is applied twice.
  * - Exclusive without trusting Redis: each batch locks the import row and checks processedRows is
  *   what this run expects; a second runner of the same import (a duplicated job) stops there.
  * - Cancel (cancelRequestedAt) is honoured between batches; what was applied stays.
@@ -70,6 +71,7 @@ async function loadImportRecord(db: Db, importId: string, withFile = false) {
       locale: imports.locale,
       totalRows: imports.totalRows,
       processedRows: imports.processedRows,
+      appliedThroughSeq: imports.appliedThroughSeq,
       counts: imports.counts,
       autoApply: imports.autoApply,
       cancelRequestedAt: imports.cancelRequestedAt,
@@ -370,7 +372,7 @@ async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: A
     try {
       return await db.transaction(async (tx) => {
         const { emailMessageIds } = await applyBatch(tx, { importId: imp.id, actor: who.actor, snapshot, rows: batch, analyze: first, onWalked });
-        await recordOutcomes(tx, imp.id, batch, stored);
+        if (!stored) await recordOutcomes(tx, imp.id, batch);
         await before?.catch(noop); // the batch before this one has committed or rolled back
         const [current] = await tx
           .select({ status: imports.status, processedRows: imports.processedRows, cancelRequestedAt: imports.cancelRequestedAt, counts: imports.counts })
@@ -383,7 +385,13 @@ async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: A
         for (const { planned } of batch) counts[planned.outcome as RowOutcome] += 1;
         await tx
           .update(imports)
-          .set({ processedRows: expected + batch.length, counts, updatedAt: new Date() })
+          .set({
+            processedRows: expected + batch.length,
+            counts,
+            // A stored plan's batch took effect as planned: its rows' outcomes are their planned ones (lib/import/row-outcome).
+            ...(stored ? { appliedThroughSeq: batch[batch.length - 1]!.planned.seq } : {}),
+            updatedAt: new Date(),
+          })
           .where(eq(imports.id, imp.id));
         return { kind: 'applied' as const, processed: expected + batch.length, emailMessageIds };
       });
@@ -541,7 +549,7 @@ async function replannedBatches(db: Db, imp: LoadedImport, who: { actor: Actor; 
   const remaining: ImportRowInput[] = await db
     .select({ entity: importRows.entity, rowNumber: importRows.rowNumber, values: importRows.values })
     .from(importRows)
-    .where(and(eq(importRows.importId, imp.id), isNull(importRows.outcome)))
+    .where(and(eq(importRows.importId, imp.id), notApplied(imp.appliedThroughSeq)))
     .orderBy(asc(importRows.seq));
   const externalUsers = await loadExternalUsers(db, imp.tenantId, emailsOf(remaining));
   const plan = planImport({ snapshot, operation: imp.operation as Operation, rows: remaining, actor: who.actor, scope: who.scope, externalUsers });
@@ -552,17 +560,10 @@ async function replannedBatches(db: Db, imp: LoadedImport, who: { actor: Actor; 
 }
 
 /**
- * Each row's applied outcome, message and changes. A batch of the stored plan took effect as
- * planned: its rows' planned columns are the outcome (one statement, nothing sent). A re-planned
- * batch sends its rows' new plan, one statement per chunk.
+ * The applied outcome, message and changes of a re-planned batch's rows, one statement per chunk
+ * (a stored plan's batch took effect as planned: see lib/import/row-outcome).
  */
-async function recordOutcomes(tx: Db, importId: string, batch: BatchRow[], asStored: boolean): Promise<void> {
-  if (asStored) {
-    await tx.execute(sql`
-      update ${importRows} set outcome = planned_outcome, applied_at = now()
-      where import_id = ${importId}::uuid and seq between ${batch[0]!.planned.seq} and ${batch[batch.length - 1]!.planned.seq}`);
-    return;
-  }
+async function recordOutcomes(tx: Db, importId: string, batch: BatchRow[]): Promise<void> {
   for (let i = 0; i < batch.length; i += ROW_CHUNK) {
     const chunk = batch.slice(i, i + ROW_CHUNK).map(({ planned }) => ({
       entity: planned.entity,
