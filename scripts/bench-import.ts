@@ -24,7 +24,8 @@
 // Diagnostics (not the product as it is): BENCH_AUTO_EXPLAIN_MS=N logs the plans of the worker's
 // statements slower than N ms (with trigger times) in the PostgreSQL server log;
 // BENCH_ANALYZE_DURING_APPLY=1 runs ANALYZE tenant_members after each committed batch;
-// BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to the worker's node.
+// BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to the worker's node;
+// BENCH_DIAG_SQL runs SQL in the bench database after seeding (e.g. drop a constraint to price it).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -310,6 +311,13 @@ async function main() {
     log(`auto_explain on for ${BENCH_DB}: statements over ${explainMs} ms are logged with their plans in the PostgreSQL server log`);
   }
   const seeded = await seed(url);
+  const diagSql = process.env.BENCH_DIAG_SQL;
+  if (diagSql) {
+    const diag = postgres(url, { max: 1, onnotice: () => {} });
+    await diag.unsafe(diagSql);
+    await diag.end({ timeout: 5 });
+    log(`diagnostics: ran BENCH_DIAG_SQL after seeding (not the product as it is): ${diagSql.slice(0, 200)}`);
+  }
   if (ANALYZE_DURING_APPLY) log('diagnostics: ANALYZE tenant_members after each batch the poll sees committed (BENCH_ANALYZE_DURING_APPLY=1): not the product as it is');
   log(`seeded tenant ${TENANT_SLUG}: root + ${seeded.orgs.length} orgs (${DIVISIONS} divisions × ${TEAMS_PER_DIVISION} teams), ${SERVICES.length} services, ${GROUPS} groups, 1 tenant admin; email notifications ${NOTIFICATIONS ? 'on' : 'off'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 

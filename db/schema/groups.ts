@@ -39,11 +39,7 @@ export const groupMembers = pgTable(
   (t) => [
     primaryKey({ name: 'group_members_pk', columns: [t.groupId, t.memberId] }),
     index('group_members_member_idx').on(t.memberId),
-    foreignKey({
-      name: 'group_members_group_fk',
-      columns: [t.tenantId, t.groupId],
-      foreignColumns: [userGroups.tenantId, userGroups.id],
-    }).onDelete('cascade'),
+    // (tenant_id, group_id) references user_groups (cascade): statement-level triggers, db/migrations/0011_statement_level_references.sql.
     foreignKey({
       name: 'group_members_member_fk',
       columns: [t.tenantId, t.memberId],

@@ -63,9 +63,8 @@ export const tenantMembers = pgTable(
   'tenant_members',
   {
     id: id(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    /** References tenants (cascade) through statement-level triggers: db/migrations/0011_statement_level_references.sql. */
+    tenantId: uuid('tenant_id').notNull(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),

@@ -84,12 +84,8 @@ export const orgMemberships = pgTable(
     // (member, org): "has a membership in this subtree" (memberInScope) reads the index alone.
     index('org_memberships_member_idx').on(t.memberId, t.orgId),
     index('org_memberships_member_admin_idx').on(t.memberId).where(sql`${t.isAdmin}`),
-    // An org with members cannot be deleted (NO ACTION): the admin removes them first.
-    foreignKey({
-      name: 'org_memberships_org_fk',
-      columns: [t.tenantId, t.orgId],
-      foreignColumns: [organizations.tenantId, organizations.id],
-    }),
+    // (tenant_id, org_id) references organizations, and an org with members cannot be deleted (NO
+    // ACTION): statement-level triggers, db/migrations/0011_statement_level_references.sql.
     // Removing a member from the tenant removes their org memberships.
     foreignKey({
       name: 'org_memberships_member_fk',

@@ -54,9 +54,8 @@ export const serviceAccess = pgTable(
     /** The member's tenant: checked (and cascaded) through the composite member key, not a key of its own. */
     tenantId: uuid('tenant_id').notNull(),
     memberId: uuid('member_id').notNull(),
-    serviceId: uuid('service_id')
-      .notNull()
-      .references(() => services.id, { onDelete: 'restrict' }),
+    /** References services (restrict) through statement-level triggers: db/migrations/0011_statement_level_references.sql. */
+    serviceId: uuid('service_id').notNull(),
     createdAt: createdAt(),
   },
   (t) => [

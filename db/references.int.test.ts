@@ -1,0 +1,197 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@/db/testing';
+import { addGroup, addMember, addService, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
+
+/*
+ * The four references checked per statement by triggers instead of foreign keys
+ * (db/migrations/0011_statement_level_references.sql): each must keep what its foreign key
+ * guaranteed — no child without its parent, the parent's delete action, and the same under
+ * concurrency — with the error a foreign key gives (SQLSTATE 23503 and its constraint name).
+ */
+
+let tdb: TestDatabase;
+let sql: postgres.Sql;
+let other: postgres.Sql;
+let tenant: TenantFixture;
+let member: MemberFixture;
+let serviceId: string;
+let groupId: string;
+const MISSING = '00000000-0000-4000-8000-0000000000ff';
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
+  other = postgres(tdb.url, { max: 1, onnotice: () => {} });
+  tenant = await createTenantFixture(tdb.db, { slug: 'refs', orgPaths: ['Refs__Sales', 'Refs__Empty'] });
+  member = await addMember(tdb.db, tenant, { email: 'ada@refs.example', orgs: [{ path: 'Refs__Sales' }] });
+  serviceId = await addService(tdb.db, { key: 'refs-crm' });
+  groupId = await addGroup(tdb.db, tenant, { name: 'Refs group' });
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await other?.end();
+  await tdb?.drop();
+});
+
+/** The error `run` throws, or a failure when it throws none. */
+async function errorOf(run: () => Promise<unknown>): Promise<postgres.PostgresError> {
+  try {
+    await run();
+  } catch (err) {
+    return err as postgres.PostgresError;
+  }
+  throw new Error('expected an error');
+}
+
+async function expectForeignKeyError(run: () => Promise<unknown>, constraint: string) {
+  const err = await errorOf(run);
+  expect({ code: err.code, constraint: err.constraint_name }).toEqual({ code: '23503', constraint });
+}
+
+describe('statement-level references', () => {
+  it('refuses children whose parent does not exist, on insert and on update, with the foreign key’s error', async () => {
+    const t = tenant.id;
+    const m = member.memberId;
+    await expectForeignKeyError(
+      () => sql`insert into tenant_members (tenant_id, user_id) values (${MISSING}, ${member.userId})`,
+      'tenant_members_tenant_id_tenants_id_fk',
+    );
+    await expectForeignKeyError(
+      () => sql`insert into org_memberships (tenant_id, org_id, member_id) values (${t}, ${MISSING}, ${m})`,
+      'org_memberships_org_fk',
+    );
+    // An org of another tenant is no parent of this tenant's membership.
+    const elsewhere = await createTenantFixture(tdb.db, { slug: 'refs-other', orgPaths: ['Other__Team'] });
+    await expectForeignKeyError(
+      () => sql`insert into org_memberships (tenant_id, org_id, member_id) values (${t}, ${elsewhere.org('Other__Team').id}, ${m})`,
+      'org_memberships_org_fk',
+    );
+    await expectForeignKeyError(
+      () => sql`insert into service_access (tenant_id, member_id, service_id) values (${t}, ${m}, ${serviceId}), (${t}, ${m}, ${MISSING})`,
+      'service_access_service_id_services_id_fk',
+    );
+    await expectForeignKeyError(
+      () => sql`insert into group_members (tenant_id, group_id, member_id) values (${t}, ${MISSING}, ${m})`,
+      'group_members_group_fk',
+    );
+    // Updates that point a child at a missing parent.
+    await expectForeignKeyError(
+      () => sql`update org_memberships set org_id = ${MISSING} where member_id = ${m}`,
+      'org_memberships_org_fk',
+    );
+    const [loner] = await sql`insert into users (email) values ('loner@refs.example') returning id`;
+    const [lonerMember] = await sql`insert into tenant_members (tenant_id, user_id) values (${t}, ${loner!.id}) returning id`;
+    await expectForeignKeyError(
+      () => sql`update tenant_members set tenant_id = ${MISSING} where id = ${lonerMember!.id}`,
+      'tenant_members_tenant_id_tenants_id_fk',
+    );
+    // Nothing of the refused statements stayed.
+    const [counts] = await sql`select (select count(*)::int from service_access where member_id = ${m}) as access,
+                                      (select count(*)::int from group_members where member_id = ${m}) as groups`;
+    expect(counts).toEqual({ access: 0, groups: 0 });
+  });
+
+  it('accepts children whose parents exist, many in one statement', async () => {
+    const t = tenant.id;
+    const m = member.memberId;
+    await sql`insert into service_access (tenant_id, member_id, service_id) values (${t}, ${m}, ${serviceId})`;
+    await sql`insert into group_members (tenant_id, group_id, member_id) values (${t}, ${groupId}, ${m})`;
+    await sql`update org_memberships set is_admin = true where member_id = ${m}`;
+    const [counts] = await sql`select (select count(*)::int from service_access where member_id = ${m}) as access,
+                                      (select count(*)::int from group_members where member_id = ${m}) as groups`;
+    expect(counts).toEqual({ access: 1, groups: 1 });
+    await sql`delete from service_access where member_id = ${m}`;
+    await sql`delete from group_members where member_id = ${m}`;
+  });
+
+  it('refuses to delete an org with members or a service in use, and cascades a group’s members', async () => {
+    const t = tenant.id;
+    const m = member.memberId;
+    await expectForeignKeyError(() => sql`delete from organizations where id = ${tenant.org('Refs__Sales').id}`, 'org_memberships_org_fk');
+    await sql`delete from organizations where id = ${tenant.org('Refs__Empty').id}`; // no members: goes
+
+    await sql`insert into service_access (tenant_id, member_id, service_id) values (${t}, ${m}, ${serviceId})`;
+    await expectForeignKeyError(() => sql`delete from services where id = ${serviceId}`, 'service_access_service_id_services_id_fk');
+    await sql`delete from service_access where member_id = ${m}`;
+
+    const doomed = await addGroup(tdb.db, tenant, { name: 'Doomed group' });
+    await sql`insert into group_members (tenant_id, group_id, member_id) values (${t}, ${doomed}, ${m})`;
+    await sql`delete from user_groups where id = ${doomed}`;
+    const [left] = await sql`select count(*)::int as n from group_members where group_id = ${doomed}`;
+    expect(left!.n).toBe(0);
+  });
+
+  it('deletes a whole tenant: its members go first, then its orgs', async () => {
+    const gone = await createTenantFixture(tdb.db, { slug: 'refs-gone', orgPaths: ['Gone__Team'] });
+    const someone = await addMember(tdb.db, gone, { email: 'bo@gone.example', orgs: [{ path: 'Gone__Team' }] });
+    const group = await addGroup(tdb.db, gone, { name: 'Gone group' });
+    await sql`insert into group_members (tenant_id, group_id, member_id) values (${gone.id}, ${group}, ${someone.memberId})`;
+    await sql`insert into service_access (tenant_id, member_id, service_id) values (${gone.id}, ${someone.memberId}, ${serviceId})`;
+    await sql`delete from tenants where id = ${gone.id}`;
+    const [left] = await sql`select (select count(*)::int from tenant_members where tenant_id = ${gone.id}) as members,
+                                    (select count(*)::int from organizations where tenant_id = ${gone.id}) as orgs,
+                                    (select count(*)::int from service_access where tenant_id = ${gone.id}) as access`;
+    expect(left).toEqual({ members: 0, orgs: 0, access: 0 });
+  });
+
+  it('refuses referenced key changes and parent deletes outside READ COMMITTED', async () => {
+    const err = await errorOf(() => sql`update services set id = ${MISSING} where id = ${serviceId}`);
+    expect(err.code).toBe('23503');
+    const rr = await errorOf(() =>
+      sql.begin('isolation level repeatable read', (tx) => tx`delete from user_groups where id = ${groupId}`),
+    );
+    expect(rr.code).toBe('0A000');
+    const [still] = await sql`select count(*)::int as n from user_groups where id = ${groupId}`;
+    expect(still!.n).toBe(1);
+  });
+
+  it('under concurrency: a parent delete waits for the transaction that references it, then sees its rows', async () => {
+    const t = tenant.id;
+    const m = member.memberId;
+    const restricted = await addService(tdb.db, { key: 'refs-restricted' });
+    const cascaded = await addGroup(tdb.db, tenant, { name: 'Cascaded group' });
+
+    // Restrict: the service gains a user while its delete waits; the delete then fails.
+    let deleteService: Promise<postgres.PostgresError | null> | undefined;
+    await sql.begin(async (tx) => {
+      await tx`insert into service_access (tenant_id, member_id, service_id) values (${t}, ${m}, ${restricted})`;
+      deleteService = other`delete from services where id = ${restricted}`.then(
+        () => null,
+        (e: postgres.PostgresError) => e,
+      );
+      // The delete is blocked on this transaction's key-share lock, not done.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const [waiting] = await tx`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'delete from services%'`;
+      expect(waiting!.n).toBe(1);
+    });
+    const refused = await deleteService!;
+    expect({ code: refused?.code, constraint: refused?.constraint_name }).toEqual({ code: '23503', constraint: 'service_access_service_id_services_id_fk' });
+
+    // Cascade: the group gains a member while its delete waits; the delete then takes the member with it.
+    let deleteGroup: Promise<unknown> | undefined;
+    await sql.begin(async (tx) => {
+      await tx`insert into group_members (tenant_id, group_id, member_id) values (${t}, ${cascaded}, ${m})`;
+      deleteGroup = other`delete from user_groups where id = ${cascaded}`.execute();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    await deleteGroup;
+    const [left] = await sql`select count(*)::int as n from group_members where group_id = ${cascaded}`;
+    expect(left!.n).toBe(0);
+
+    // The other way round: a reference to a parent whose delete is in flight waits, then fails.
+    const vanishing = await addGroup(tdb.db, tenant, { name: 'Vanishing group' });
+    let insert: Promise<postgres.PostgresError | null> | undefined;
+    await other.begin(async (tx) => {
+      await tx`delete from user_groups where id = ${vanishing}`;
+      insert = sql`insert into group_members (tenant_id, group_id, member_id) values (${t}, ${vanishing}, ${m})`.then(
+        () => null,
+        (e: postgres.PostgresError) => e,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    const late = await insert!;
+    expect({ code: late?.code, constraint: late?.constraint_name }).toEqual({ code: '23503', constraint: 'group_members_group_fk' });
+  });
+});
