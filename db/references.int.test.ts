@@ -4,8 +4,8 @@ import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { addGroup, addMember, addService, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 
 /*
- * The four references checked per statement by triggers instead of foreign keys
- * (db/migrations/0011_statement_level_references.sql): each must keep what its foreign key
+ * The references checked per statement by triggers instead of foreign keys (db/migrations/0011
+ * and 0012): each must keep what its foreign key
  * guaranteed — no child without its parent, the parent's delete action, and the same under
  * concurrency — with the error a foreign key gives (SQLSTATE 23503 and its constraint name).
  */
@@ -64,6 +64,7 @@ describe('statement-level references', () => {
     );
     // An org of another tenant is no parent of this tenant's membership.
     const elsewhere = await createTenantFixture(tdb.db, { slug: 'refs-other', orgPaths: ['Other__Team'] });
+    const elsewhereMember = await addMember(tdb.db, elsewhere, { email: 'cy@other.example', orgs: [{ path: 'Other__Team' }] });
     await expectForeignKeyError(
       () => sql`insert into org_memberships (tenant_id, org_id, member_id) values (${t}, ${elsewhere.org('Other__Team').id}, ${m})`,
       'org_memberships_org_fk',
@@ -83,10 +84,19 @@ describe('statement-level references', () => {
     );
     const [loner] = await sql`insert into users (email) values ('loner@refs.example') returning id`;
     const [lonerMember] = await sql`insert into tenant_members (tenant_id, user_id) values (${t}, ${loner!.id}) returning id`;
-    await expectForeignKeyError(
-      () => sql`update tenant_members set tenant_id = ${MISSING} where id = ${lonerMember!.id}`,
-      'tenant_members_tenant_id_tenants_id_fk',
-    );
+    // A member never moves to another tenant (its children name the tenant too).
+    expect((await errorOf(() => sql`update tenant_members set tenant_id = ${MISSING} where id = ${lonerMember!.id}`)).code).toBe('23503');
+    // Children of a member that does not exist, or of another tenant's member.
+    for (const [table, constraint] of [
+      ['org_memberships', 'org_memberships_member_fk'],
+      ['service_access', 'service_access_member_fk'],
+      ['group_members', 'group_members_member_fk'],
+    ] as const) {
+      const parent = table === 'org_memberships' ? sql`org_id` : table === 'service_access' ? sql`service_id` : sql`group_id`;
+      const parentId = table === 'org_memberships' ? tenant.org('Refs__Sales').id : table === 'service_access' ? serviceId : groupId;
+      await expectForeignKeyError(() => sql`insert into ${sql(table)} (tenant_id, ${parent}, member_id) values (${t}, ${parentId}, ${MISSING})`, constraint);
+      await expectForeignKeyError(() => sql`insert into ${sql(table)} (tenant_id, ${parent}, member_id) values (${t}, ${parentId}, ${elsewhereMember.memberId})`, constraint);
+    }
     // Nothing of the refused statements stayed.
     const [counts] = await sql`select (select count(*)::int from service_access where member_id = ${m}) as access,
                                       (select count(*)::int from group_members where member_id = ${m}) as groups`;
@@ -121,6 +131,17 @@ describe('statement-level references', () => {
     await sql`delete from user_groups where id = ${doomed}`;
     const [left] = await sql`select count(*)::int as n from group_members where group_id = ${doomed}`;
     expect(left!.n).toBe(0);
+  });
+
+  it('removing a member removes their memberships, service access and group memberships', async () => {
+    const leaver = await addMember(tdb.db, tenant, { email: 'leaver@refs.example', orgs: [{ path: 'Refs__Sales' }] });
+    await sql`insert into service_access (tenant_id, member_id, service_id) values (${tenant.id}, ${leaver.memberId}, ${serviceId})`;
+    await sql`insert into group_members (tenant_id, group_id, member_id) values (${tenant.id}, ${groupId}, ${leaver.memberId})`;
+    await sql`delete from tenant_members where id = ${leaver.memberId}`;
+    const [left] = await sql`select (select count(*)::int from org_memberships where member_id = ${leaver.memberId}) as memberships,
+                                    (select count(*)::int from service_access where member_id = ${leaver.memberId}) as access,
+                                    (select count(*)::int from group_members where member_id = ${leaver.memberId}) as groups`;
+    expect(left).toEqual({ memberships: 0, access: 0, groups: 0 });
   });
 
   it('deletes a whole tenant: its members go first, then its orgs', async () => {

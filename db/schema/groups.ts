@@ -39,12 +39,8 @@ export const groupMembers = pgTable(
   (t) => [
     primaryKey({ name: 'group_members_pk', columns: [t.groupId, t.memberId] }),
     index('group_members_member_idx').on(t.memberId),
-    // (tenant_id, group_id) references user_groups (cascade): statement-level triggers, db/migrations/0011_statement_level_references.sql.
-    foreignKey({
-      name: 'group_members_member_fk',
-      columns: [t.tenantId, t.memberId],
-      foreignColumns: [tenantMembers.tenantId, tenantMembers.id],
-    }).onDelete('cascade'),
+    // (tenant_id, group_id) references user_groups and (tenant_id, member_id) tenant_members, both
+    // cascading: statement-level triggers, db/migrations/0011 and 0012.
   ],
 );
 

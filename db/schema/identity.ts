@@ -63,7 +63,7 @@ export const tenantMembers = pgTable(
   'tenant_members',
   {
     id: id(),
-    /** References tenants (cascade) through statement-level triggers: db/migrations/0011_statement_level_references.sql. */
+    /** References tenants (cascade) through statement-level triggers: db/migrations/0011. */
     tenantId: uuid('tenant_id').notNull(),
     userId: uuid('user_id')
       .notNull()

@@ -85,12 +85,8 @@ export const orgMemberships = pgTable(
     index('org_memberships_member_idx').on(t.memberId, t.orgId),
     index('org_memberships_member_admin_idx').on(t.memberId).where(sql`${t.isAdmin}`),
     // (tenant_id, org_id) references organizations, and an org with members cannot be deleted (NO
-    // ACTION): statement-level triggers, db/migrations/0011_statement_level_references.sql.
-    // Removing a member from the tenant removes their org memberships.
-    foreignKey({
-      name: 'org_memberships_member_fk',
-      columns: [t.tenantId, t.memberId],
-      foreignColumns: [tenantMembers.tenantId, tenantMembers.id],
-    }).onDelete('cascade'),
+    // ACTION): statement-level triggers, db/migrations/0011.
+    // (tenant_id, member_id) references tenant_members: removing a member from the tenant removes
+    // their org memberships (cascade). Statement-level triggers, db/migrations/0012.
   ],
 );

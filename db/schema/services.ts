@@ -54,17 +54,13 @@ export const serviceAccess = pgTable(
     /** The member's tenant: checked (and cascaded) through the composite member key, not a key of its own. */
     tenantId: uuid('tenant_id').notNull(),
     memberId: uuid('member_id').notNull(),
-    /** References services (restrict) through statement-level triggers: db/migrations/0011_statement_level_references.sql. */
+    /** References services (restrict) through statement-level triggers: db/migrations/0011. */
     serviceId: uuid('service_id').notNull(),
     createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ name: 'service_access_pk', columns: [t.memberId, t.serviceId] }),
     index('service_access_tenant_service_idx').on(t.tenantId, t.serviceId),
-    foreignKey({
-      name: 'service_access_member_fk',
-      columns: [t.tenantId, t.memberId],
-      foreignColumns: [tenantMembers.tenantId, tenantMembers.id],
-    }).onDelete('cascade'),
+    // (tenant_id, member_id) references tenant_members (cascade): statement-level triggers, db/migrations/0012.
   ],
 );
