@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns';
-import { tenantMembers, tenants } from './identity';
+import { tenants } from './identity';
 import { contracts, services } from './services';
 
 export const userGroups = pgTable(

@@ -13,7 +13,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns';
-import { tenantMembers, tenants } from './identity';
+import { tenants } from './identity';
 
 /**
  * A node of a tenant's organization tree.

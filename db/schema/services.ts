@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, date, foreignKey, index, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, date, index, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns';
-import { tenantMembers, tenants } from './identity';
+import { tenants } from './identity';
 
 /** The platform-wide catalog of what is sold (e.g. `cloud` — Enterprise Cloud 2.0). */
 export const services = pgTable(
