@@ -5,14 +5,31 @@ import { emailTemplates, type EmailTemplateName } from '@/emails';
 
 /* Set-based writes shared by the import's apply (lib/import/apply.ts) and invitations (lib/import/invite.ts). */
 
-/** A PostgreSQL array travels as one parameter (postgres.js serialises it); cast it in the statement (`::text[]`). */
-export const arr = (values: readonly unknown[]): SQL => sql`${sql.param(values)}`;
-
 /**
- * A bool[] parameter, already cast. Booleans travel as 1/0: postgres.js types an array of JS booleans
- * as a scalar bool, and serialises text elements of a bool[] as false.
+ * A PostgreSQL array travels as one parameter, its text literal; cast it in the statement
+ * (`::text[]`, `::uuid[]`). Built here rather than by postgres.js, which runs two regular
+ * expressions over every element: for the hundreds of thousands of ids and names of an import
+ * that was a sixth of the worker's time in an apply. Elements are quoted, and escaped only when they hold a
+ * backslash or a double quote; null and undefined are NULL.
  */
-export const bools = (values: readonly boolean[]): SQL => sql`${sql.param(values.map((b) => (b ? 1 : 0)))}::int[]::bool[]`;
+export const arr = (values: readonly (string | number | null | undefined)[]): SQL => sql`${pgArrayLiteral(values)}`;
+
+const NEEDS_ESCAPE = /[\\"]/;
+
+export function pgArrayLiteral(values: readonly (string | number | null | undefined)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v === 'number') out += String(v);
+    else out += NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
+  }
+  return `${out}}`;
+}
+
+/** A bool[] parameter, already cast. */
+export const bools = (values: readonly boolean[]): SQL => sql`${pgArrayLiteral(values.map((b) => (b ? 't' : 'f')))}::bool[]`;
 
 /**
  * Props as sendEmail stores them (the template's schema output, as JSON). Every message of a bulk
