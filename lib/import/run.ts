@@ -143,6 +143,11 @@ export async function runPlan(db: Db, importId: string, options: RunOptions = {}
     if (current?.status !== 'planning') return false; // discarded meanwhile
     await tx`delete from import_rows where import_id = ${importId}::uuid`;
     await copyFrom(tx, `copy import_rows (${IMPORT_ROW_COPY_COLUMNS}) from stdin`, copyChunks(importId, rows, plan, counts, timing));
+    // Fresh statistics for the rows just stored (this transaction's ANALYZE counts them): without
+    // them the preview's pages and the apply's keyset read may be planned as a scan and sort of
+    // every row (seen: a fifth of the apply's time). Before the status says planned, so an apply
+    // asked for at once does not share the cores with it.
+    await tx`analyze import_rows`;
     const next: ImportStatus = imp.autoApply ? 'queued' : 'planned';
     await tx`
       update imports
@@ -152,9 +157,6 @@ export async function runPlan(db: Db, importId: string, options: RunOptions = {}
       where id = ${importId}::uuid`;
     return true;
   });
-  // Fresh statistics for the rows just stored: without them the preview's pages and the apply's
-  // keyset read may be planned as a scan and sort of every row (seen: a fifth of the apply's time).
-  if (stored) await db.execute(sql`analyze import_rows`);
   const planMs = prepared - read + Math.round(timing.planMs);
   log(`planned import ${importId}: ${rows.length} rows (read ${read - started} ms, plan ${planMs} ms, store ${Date.now() - read - planMs} ms)`);
   if (stored && imp.autoApply) await ring('import.apply', importId);
