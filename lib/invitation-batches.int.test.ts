@@ -49,7 +49,7 @@ async function linksTo(email: string): Promise<string[]> {
     .from(emailMessages)
     .where(eq(emailMessages.toAddress, email))
     .orderBy(emailMessages.createdAt, emailMessages.id);
-  return rows.map((r) => String((r.props as { registrationUrl: string }).registrationUrl).split('/').pop()!);
+  return rows.map((r) => new URL(String((r.props as { registrationUrl: string }).registrationUrl)).pathname.split('/').pop()!);
 }
 
 async function tokensOf(memberId: string) {

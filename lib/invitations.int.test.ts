@@ -51,7 +51,7 @@ async function tokenFromEmail(to: string, prop: 'registrationUrl' | 'resetUrl' =
     .limit(1);
   const url = (msg?.props as Record<string, string> | undefined)?.[prop];
   if (!url) throw new Error(`no email with ${prop} to ${to}`);
-  return url.split('/').pop()!;
+  return new URL(url).pathname.split('/').pop()!;
 }
 
 async function invite(email: string, opts: { orgs?: { path: string }[]; send?: boolean; locale?: 'en' | 'ja'; tenant?: TenantFixture } = {}) {
@@ -129,7 +129,7 @@ describe('issueInvitation', () => {
     expect(msg!.locale).toBe('ja');
     expect(msg!.idempotencyKey).toBe(`invitation-${issued.invitationId}`);
     expect(msg!.template).toBe('invitation');
-    expect((msg!.props as Record<string, string>).registrationUrl).toMatch(/\/register\/[A-Za-z0-9_-]{43}$/);
+    expect((msg!.props as Record<string, string>).registrationUrl).toMatch(/\/register\/[A-Za-z0-9_-]{43}\?lang=(en|ja)$/);
     expect((msg!.props as Record<string, string>).inviterName).toBe('Tina Admin');
     expect((msg!.props as Record<string, string>).recipientName).toBe('Lee Ann');
 

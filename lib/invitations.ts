@@ -15,6 +15,7 @@ import { queuePasswordChangedEmail } from '@/lib/password-changed';
 import { type BounceInfo, latestBounce } from '@/lib/email/webhook';
 import { env } from '@/lib/env';
 import { DomainError, NotFoundError } from '@/lib/errors';
+import { withLinkLocale } from '@/lib/i18n/config';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { checkPasswordRules, hashPassword, verifyPassword } from '@/lib/passwords';
 import { normalizeSearch, searchCondition } from '@/lib/member-list';
@@ -198,7 +199,7 @@ export function invitationEmailProps(input: {
     tenantName: input.tenantName,
     inviterName: inviterName(input.invitedBy, input.locale) || input.tenantName,
     recipientName: greetingName(input.recipient, input.locale),
-    registrationUrl: appUrl(`/register/${input.rawToken}`),
+    registrationUrl: appUrl(withLinkLocale(`/register/${input.rawToken}`, input.locale)),
     expiresAt: input.expiresAt,
   };
 }
@@ -801,7 +802,7 @@ export async function requestPasswordReset(db: Db, email: string, locale: Locale
       idempotencyKey: `password-reset-${reset.id}`,
       props: {
         recipientName: greetingName(user, to),
-        resetUrl: appUrl(`/reset-password/${reset.raw}`),
+        resetUrl: appUrl(withLinkLocale(`/reset-password/${reset.raw}`, to)),
         expiresAt: reset.expiresAt,
       },
     });

@@ -3,6 +3,18 @@ import { LOCALES, type Locale } from '@/db/schema/columns';
 export { LOCALES, type Locale };
 export const DEFAULT_LOCALE: Locale = 'en';
 export const LOCALE_COOKIE = 'tenantry_locale';
+/**
+ * Emailed links carry their email's language (`?lang=ja`): proxy.ts hands it to the locale
+ * resolver (app/_lib/i18n-request.ts) in this request header, so the page opens in the language
+ * the email was written in.
+ */
+export const LINK_LOCALE_PARAM = 'lang';
+export const LINK_LOCALE_HEADER = 'x-tenantry-link-locale';
+
+/** `path` with the emailed link's language (see LINK_LOCALE_PARAM). */
+export function withLinkLocale(path: string, locale: Locale): string {
+  return `${path}?${LINK_LOCALE_PARAM}=${locale}`;
+}
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
