@@ -87,6 +87,12 @@ export interface ApplyBatchInput {
   analyze?: boolean;
   /** Called once the rows' walk has updated the snapshot, before the writes (the caller may then walk the next batch). */
   onWalked?: () => void;
+  /**
+   * When given, the members this batch creates leave the snapshot once walked unless their
+   * lower-cased email is in this set (a later row names them again: a person in several orgs).
+   * Nothing else reads them, and 100,000 new members would otherwise be held to the end (≈ 65 MB).
+   */
+  keepCreated?: ReadonlySet<string>;
 }
 
 export interface ApplyBatchResult {
@@ -190,6 +196,9 @@ class Batch {
   private orgsCreated = false;
   private readonly analyze: boolean;
   private readonly onWalked: (() => void) | undefined;
+  private readonly keepCreated: ReadonlySet<string> | undefined;
+  /** Snapshot keys of the members this batch created. */
+  private readonly createdKeys: string[] = [];
 
   constructor(tx: Db, input: ApplyBatchInput) {
     this.tx = tx;
@@ -199,6 +208,7 @@ class Batch {
     this.tenantId = input.snapshot.tenantId;
     this.analyze = input.analyze ?? true;
     this.onWalked = input.onWalked;
+    this.keepCreated = input.keepCreated;
   }
 
   async run(rows: { input: ImportRowInput; planned: PlannedRow }[]): Promise<ApplyBatchResult> {
@@ -219,6 +229,8 @@ class Batch {
       else this.removeMember(input, planned);
     }
     if (this.orgsCreated) this.snapshot.orgs.sort((a, b) => a.depth - b.depth);
+    // This batch still holds the members it created until its writes are done.
+    if (this.keepCreated) for (const key of this.createdKeys) if (!this.keepCreated.has(key)) this.snapshot.members.delete(key);
     this.onWalked?.();
 
     await this.writeOrgs();
@@ -426,6 +438,7 @@ class Batch {
       groups: this.groups(row, row.changes.groups?.to),
     };
     this.snapshot.members.set(key, member);
+    this.createdKeys.push(key);
     const t = this.touch(member, true);
     t.names = identity.takesFileProfile;
     t.groups = member.groups.length > 0;

@@ -4,7 +4,7 @@ import { auditEvents, emailMessages, importRows, imports, organizations, tenantM
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import type { Actor } from '@/lib/actor';
 import { cancelImport, discardImport, loadImportProgress, requestApply, uploadImport } from '@/lib/imports';
-import { actorFor, addMember, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
+import { actorFor, addMember, addOrgs, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import { importCsv, importWorkbook, manyUsers } from '@/lib/testing/import-files';
 import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import { getQueue } from '@/workers/jobs';
@@ -289,6 +289,25 @@ describe('cancel and crashes', () => {
     await issueImportInvitations(db, id);
     const invites = await db.select({ n: count() }).from(emailMessages).where(sql`${emailMessages.toAddress} like '%@resume.example'`);
     expect(invites[0]!.n).toBe(9);
+  });
+
+  it('a person listed in several orgs, in different batches, ends with every membership', async () => {
+    await addOrgs(db, ca, ['CA__Multi 1', 'CA__Multi 2', 'CA__Multi 3']);
+    const person = (org: string) => ({ email: 'Pat@Multi.example', firstName: 'Pat', lastName: 'Multi', org });
+    const rows = [person('CA__Multi 1'), ...manyUsers(2, ['CA__Sales'], 'multi-a.example'), person('CA__Multi 2'), ...manyUsers(2, ['CA__Sales'], 'multi-b.example'), person('CA__Multi 3')];
+    const id = await upload(adminActor, importCsv('user', rows));
+    await runPlan(db, id);
+    await requestApply(db, adminActor, id);
+    // One row a batch: the member created by the first row is looked up again by later batches.
+    await runApply(db, id, { batchSize: 1 });
+    const row = await importRow(id);
+    expect(row).toMatchObject({ status: 'completed', processedRows: 7 });
+    expect(row.counts).toMatchObject({ error: 0 });
+    const orgs = await db.execute<{ path: string }>(sql`
+      select o.name_path as path from org_memberships m join organizations o on o.id = m.org_id
+      join tenant_members t on t.id = m.member_id join users u on u.id = t.user_id
+      where lower(u.email) = 'pat@multi.example' order by 1`);
+    expect(orgs.map((o) => o.path)).toEqual(['CA__Multi 1', 'CA__Multi 2', 'CA__Multi 3']);
   });
 
   it('two runs of the same import at once apply it once', async () => {

@@ -363,6 +363,7 @@ async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: A
   // yet): the stored plan holds, and is read batch by batch. Otherwise plan the rest again.
   const stored = imp.processedRows === 0 && imp.planDigest !== null && planDigest(snapshot, who.actor.userId, who.scope) === imp.planDigest;
   const batches = stored ? storedBatches(db, imp.id, batchSize) : await replannedBatches(db, imp, who, snapshot, batchSize);
+  const keepCreated = await repeatedEmails(db, imp.id);
   log(`applying import ${imp.id}: ${imp.totalRows - imp.processedRows} rows left of ${imp.totalRows}, ${stored ? 'the stored plan' : 'planned again'} (${Date.now() - started} ms)`);
 
   /**
@@ -373,7 +374,7 @@ async function applyRun(db: Db, imp: LoadedImport, who: { actor: Actor; scope: A
   const applyOne = async (batch: BatchRow[], expected: number, first: boolean, onWalked: () => void, before: Promise<unknown> | undefined): Promise<BatchEnd> => {
     try {
       return await db.transaction(async (tx) => {
-        const { emailMessageIds } = await applyBatch(tx, { importId: imp.id, actor: who.actor, snapshot, rows: batch, analyze: first, onWalked });
+        const { emailMessageIds } = await applyBatch(tx, { importId: imp.id, actor: who.actor, snapshot, rows: batch, analyze: first, onWalked, keepCreated });
         if (!stored) await recordOutcomes(tx, imp.id, batch);
         await before?.catch(noop); // the batch before this one has committed or rolled back
         const [current] = await tx
@@ -509,6 +510,22 @@ async function lockRun(db: Database, importId: string): Promise<(() => Promise<v
  */
 async function deliver(messageIds: string[], importId: string, log: (line: string) => void): Promise<void> {
   await deliverQueuedEmails(messageIds).catch((err: unknown) => log(`emails of import ${importId} left to the email sweep: ${(err as Error).message}`));
+}
+
+/** The lower-cased emails of the import's user rows that occur more than once (a person in several orgs). */
+async function repeatedEmails(db: Db, importId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ email: sql<string>`${importRows.values} ->> 'email'` })
+    .from(importRows)
+    .where(and(eq(importRows.importId, importId), eq(importRows.entity, 'user')));
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { email } of rows) {
+    const key = (email ?? '').toLowerCase();
+    if (seen.has(key)) repeated.add(key);
+    else seen.add(key);
+  }
+  return repeated;
 }
 
 /** The stored plan in seq order, `size` rows at a time: only one batch is in memory. */
