@@ -333,7 +333,8 @@ async function main() {
 
     // The file.
     const fileName = `bench-import-${rows}.xlsx`;
-    const file = path.join(os.tmpdir(), fileName);
+    // Per run: two benches at once must not write one file.
+    const file = path.join(os.tmpdir(), `bench-import-${rows}-${process.pid}.xlsx`);
     const tFile = performance.now();
     await writeFile(file, rows, seeded, withOrgSheet);
     const content = fs.readFileSync(file);
