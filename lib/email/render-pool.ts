@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Locale } from '@/db/schema/columns';
 import type { EmailTemplateName } from '@/emails';
-import { type RenderedEmail, renderEmailSync } from './render';
+import type { RenderedEmail } from './render';
+import { hasStencil, renderEmailStencilled } from './stencil';
 import { RENDER_THREAD_ROLE, type RenderAnswer, type RenderTask } from './render-thread';
 
 /*
@@ -13,12 +14,23 @@ import { RENDER_THREAD_ROLE, type RenderAnswer, type RenderTask } from './render
  * The pool renders in worker threads (./render-thread.ts), which start on first use and stop after
  * `idleMs` without work, so an idle worker keeps no extra memory. A thread loads render-thread.ts
  * through tsx in development and tests; in the worker's bundle, `render-thread.cjs` beside it
- * (scripts/build-worker.mjs builds both: the thread loads the templates, not the whole worker). bench:email, 10,000
- * invitations on 2 cores: 13.5 s with two threads (peak RSS ≈ 460 MB), 16.7 s without (350 MB).
+ * (scripts/build-worker.mjs builds both: the thread loads the templates, not the whole worker).
+ *
+ * Two things keep the threads (each a V8 isolate with React: ≈ 50–100 MB of RSS while it works)
+ * for the bulk work they pay for:
+ * - templates with a stencil (lib/email/stencil.ts: an import's invitations) are filled in here, in
+ *   microseconds, byte for byte what a render gives; they never need a thread. bench:email, 10,000
+ *   invitations on 2 cores: 10.05 s (the provider's 10 requests/s), worker CPU 0.42 ms an email,
+ *   peak RSS 214 MB; rendered on two threads they took 13.5 s at ≈ 460 MB (16.7 s, 350 MB without);
+ * - the threads start only once renders queue up here (THREADS_AFTER in flight): a lone email (an
+ *   import's "finished" message, a password reset) renders here instead of starting isolates.
  *
  * A render error (props that do not fit the template) is the message's: it rejects. A thread that
  * dies is not: its messages are rendered here instead, and the pool renders here from then on.
  */
+
+/** Renders in flight in this thread after which the pool starts its threads. */
+const THREADS_AFTER = 8;
 
 /** The code a render thread starts with: require its entry (see the top of this file). */
 function threadBootstrap(): string {
@@ -32,6 +44,8 @@ function threadBootstrap(): string {
 
 export interface RenderPool {
   render(template: EmailTemplateName, locale: Locale, props: unknown): Promise<RenderedEmail>;
+  /** Threads running now. */
+  readonly running: number;
   close(): Promise<void>;
 }
 
@@ -51,7 +65,7 @@ let turn: Promise<unknown> = Promise.resolve();
  * 100 would otherwise hold the loop for a fifth of a second: lock renewals, sockets, timers wait).
  */
 export function renderInThisThread(template: EmailTemplateName, locale: Locale, props: unknown): Promise<RenderedEmail> {
-  const result = turn.then(yieldToEventLoop).then(() => renderEmailSync(template, locale, props));
+  const result = turn.then(yieldToEventLoop).then(() => renderEmailStencilled(template, locale, props));
   turn = result.catch(() => {});
   return result;
 }
@@ -128,10 +142,30 @@ export function createRenderPool(options: RenderPoolOptions): RenderPool {
     return thread;
   };
 
+  /** Renders asked of this thread and not done yet (while the threads are not running). */
+  let here = 0;
+  const renderHere = (template: EmailTemplateName, locale: Locale, props: unknown) => {
+    here++;
+    const result = renderInThisThread(template, locale, props);
+    void result.then(
+      () => here--,
+      () => here--,
+    );
+    return result;
+  };
+
   let counter = 0;
   return {
     render(template, locale, props) {
+      if (hasStencil(template)) {
+        try {
+          return Promise.resolve(renderEmailStencilled(template, locale, props));
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
       if (broken || closed) return renderInThisThread(template, locale, props);
+      if (threads.length === 0 && here < THREADS_AFTER) return renderHere(template, locale, props);
       while (threads.length < options.threads) threads.push(start());
       // The thread with the least work; ties in turn.
       let thread = threads[next++ % threads.length]!;
@@ -142,6 +176,9 @@ export function createRenderPool(options: RenderPoolOptions): RenderPool {
         thread.pending.set(task.n, { task, resolve, reject });
         thread.worker.postMessage(task);
       });
+    },
+    get running() {
+      return threads.length;
     },
     async close() {
       closed = true;

@@ -1,5 +1,6 @@
 import { plainTextSelectors } from '@react-email/render';
 import { compile } from 'html-to-text';
+import type { ReactElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import type { Locale } from '@/db/schema/columns';
 import { emailTemplates, isEmailTemplateName, type EmailTemplateName } from '@/emails';
@@ -101,6 +102,11 @@ const DOCTYPE = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" 
 /** Renders a template in a locale to subject, HTML and plain text; throws when the props do not fit. */
 export function renderEmailSync(template: EmailTemplateName, locale: Locale, props: unknown): RenderedEmail {
   const { subject, element } = emailTemplates[template].prepare(locale, props);
+  return renderElement(subject, element);
+}
+
+/** An email's element (a template's, props checked) rendered to HTML and plain text. */
+export function renderElement(subject: string, element: ReactElement): RenderedEmail {
   const markup = renderToStaticMarkup(element).replace(/<!DOCTYPE.*?>/, '');
   return { subject, html: `${DOCTYPE}${markup}`, text: textConverter()(markup).trim() };
 }

@@ -19,12 +19,11 @@ export interface BenchWorker {
   pids: Set<number>;
 }
 
-/** scripts/lib/procs.mjs workerNodeArgs: node's flags for the built worker as `npm start` gives them (WORKER_HEAP_MB). */
-async function workerNodeArgs(env: NodeJS.ProcessEnv): Promise<string[]> {
+/** scripts/lib/procs.mjs: node's flags (WORKER_HEAP_MB) and environment (MALLOC_ARENA_MAX) for the built worker as `npm start` gives them. */
+async function procs(): Promise<{ workerNodeArgs: (env: NodeJS.ProcessEnv) => string[]; workerEnv: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv }> {
   // procs.mjs is plain JS (no types); a computed specifier keeps the type checker out of it.
   const procsModule = './procs.mjs';
-  const procs = (await import(procsModule)) as { workerNodeArgs: (env: NodeJS.ProcessEnv) => string[] };
-  return procs.workerNodeArgs(env);
+  return (await import(procsModule)) as Awaited<ReturnType<typeof procs>>;
 }
 
 /**
@@ -36,9 +35,10 @@ export async function startBenchWorker(env: Record<string, string | undefined>, 
   execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: ROOT_DIR, stdio: 'ignore' });
   const fd = fs.openSync(logFile, 'w');
   // NODE_ENV production as `npm start` runs it (scripts/lib/procs.mjs).
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, WORKER_HEALTH_PORT: '0', NODE_ENV: 'production', ...env };
+  const { workerEnv, workerNodeArgs } = await procs();
+  const childEnv: NodeJS.ProcessEnv = workerEnv({ ...process.env, WORKER_HEALTH_PORT: '0', NODE_ENV: 'production', ...env });
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  const child = spawn(process.execPath, [...(await workerNodeArgs(childEnv)), ...nodeArgs, '--enable-source-maps', path.join(ROOT_DIR, '.build/worker/index.cjs')], {
+  const child = spawn(process.execPath, [...workerNodeArgs(childEnv), ...nodeArgs, '--enable-source-maps', path.join(ROOT_DIR, '.build/worker/index.cjs')], {
     cwd: ROOT_DIR,
     env: childEnv,
     stdio: ['ignore', fd, fd],

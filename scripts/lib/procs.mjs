@@ -73,15 +73,41 @@ export function runTee(cmd, args, env, onSpawn = () => {}) {
 }
 
 /**
+ * The built worker's V8 old-generation cap (MB) when WORKER_HEAP_MB is unset. V8 lets the heap grow
+ * to its live size times a factor it takes from the cap (v8 heap-controller MaxGrowingFactor):
+ * 1.3 at ≤ 256 MB, 1.6 at 1024, 4 from 2048, node's default here. At 4 the worker's garbage
+ * (rendered emails, query results, a batch's arrays) piled up to ≈ 450 MB over ≈ 100 MB of live
+ * data before a collection; at 1.3 it is collected so often that a 100,000-row apply spent ≈ 2 more
+ * core-seconds in GC (≈ 1 s of the apply on 2 cores). 1024: the apply's worker CPU close to
+ * uncapped (4.4–5.0 core-seconds against 4.2; 6.2 at 256), peak RSS ≈ 280–300 MB for 100,000 rows. What the worker keeps alive is bounded (the
+ * tenant snapshot is read through cursors, one plan or batch is in memory, invitations are filled
+ * in from stencils), so the cap itself is never near: 200,000 rows apply and plan against a
+ * 200,000-member tenant even at 256 (README, WORKER_HEAP_MB).
+ */
+export const DEFAULT_WORKER_HEAP_MB = 1024;
+
+/**
  * node's flags for the built worker: WORKER_HEAP_MB caps its V8 heap (--max-old-space-size, in MB);
- * unset or empty leaves node's default. scripts/lib/bench-worker.ts reads it the same way.
+ * unset or empty: DEFAULT_WORKER_HEAP_MB; 0: node's default (no cap). scripts/lib/bench-worker.ts
+ * reads it the same way.
  */
 export function workerNodeArgs(env) {
   const raw = (env.WORKER_HEAP_MB ?? '').trim();
-  if (raw === '') return [];
-  const mb = Number(raw);
-  if (!Number.isInteger(mb) || mb < 64) throw new UserError(`WORKER_HEAP_MB must be a whole number of MB, at least 64 (got ${raw})`);
+  if (raw === '0') return [];
+  const mb = raw === '' ? DEFAULT_WORKER_HEAP_MB : Number(raw);
+  if (!Number.isInteger(mb) || mb < 64) throw new UserError(`WORKER_HEAP_MB must be a whole number of MB, at least 64, or 0 for node's default (got ${raw})`);
   return [`--max-old-space-size=${mb}`];
+}
+
+/**
+ * The environment the built worker runs with on top of `env`: glibc's malloc keeps at most 2 arenas
+ * (MALLOC_ARENA_MAX, unless set). By default it makes up to 8 per core, one for each thread that
+ * allocates at once (V8's helper threads, libuv's pool), and each keeps what it freed: ≈ 30 MB of
+ * the worker's RSS during an import apply (342 → 308 MB, 100,000 rows), with no difference in the
+ * apply's time beyond this machine's noise (the worker's hot allocations are V8's own pages).
+ */
+export function workerEnv(env) {
+  return { MALLOC_ARENA_MAX: '2', ...env };
 }
 
 /**
@@ -96,7 +122,7 @@ export function startApp(env, { dev = false, label = '' } = {}) {
   const worker = dev
     ? spawnService(`${label}worker`, path.join(BIN, 'tsx'), ['watch', '--clear-screen=false', 'workers/index.ts'], env)
     : // React's production build, as `next start` uses: emails render about twice as fast.
-      spawnService(`${label}worker`, process.execPath, [...workerNodeArgs(env), '--enable-source-maps', WORKER_BUNDLE], { ...env, NODE_ENV: 'production' });
+      spawnService(`${label}worker`, process.execPath, [...workerNodeArgs(env), '--enable-source-maps', WORKER_BUNDLE], { ...workerEnv(env), NODE_ENV: 'production' });
   const died = Promise.race(
     [web, worker].map((c) => c.exited.then(() => Promise.reject(new UserError(`${c.label} exited while starting`)))),
   );
