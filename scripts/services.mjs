@@ -122,6 +122,14 @@ function initPg(bin) {
   );
 }
 
+/**
+ * Memory for a machine like this one (24 GiB) rather than PostgreSQL's 128 MB default, given at
+ * every start so an older cluster gets it too: an import of 100,000 people touches ≈ 400 MB of
+ * tables and indexes, and with the default buffers backends wrote out evicted pages and waited
+ * for WAL buffers themselves (wal_buffers follows shared_buffers: 16 MB).
+ */
+const PG_SERVER_OPTIONS = '-c shared_buffers=1GB -c max_wal_size=2GB';
+
 async function startPg() {
   let port = pgPort();
   const bin = pgBin();
@@ -136,7 +144,7 @@ async function startPg() {
     }
     port = await usablePort(port, 'PostgreSQL', 'TENANTRY_PG_PORT');
     try {
-      pgTool(bin, 'pg_ctl', ['start', '-D', PG_DIR, '-l', PG_LOG, '-w', '-t', '60', '-o', `-p ${port}`], { capture: true });
+      pgTool(bin, 'pg_ctl', ['start', '-D', PG_DIR, '-l', PG_LOG, '-w', '-t', '60', '-o', `-p ${port} ${PG_SERVER_OPTIONS}`], { capture: true });
     } catch {
       const tail = fs.existsSync(PG_LOG) ? fs.readFileSync(PG_LOG, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
       if (tail) console.error(tail);
@@ -234,7 +242,9 @@ function runningRedis() {
 async function redisAnswers(port, pid) {
   try {
     const info = await redisCommand({ port }, ['INFO', 'server']);
-    return pid === undefined || new RegExp(`process_id:${pid}\\b`).test(info);
+    if (pid !== undefined && !new RegExp(`process_id:${pid}\\b`).test(info)) return false;
+    // INFO answers while Redis is still loading its data from disk; PING answers "LOADING" until it serves commands.
+    return (await redisCommand({ port }, ['PING'])) === 'PONG';
   } catch {
     return false;
   }
