@@ -514,6 +514,27 @@ describe('applyBatch: add/update', () => {
   });
 });
 
+describe('applyBatch: the database refuses a write', () => {
+  it('rolls the whole batch back and reports that refusal, not the aborted statements after it', async () => {
+    const w = await world();
+    const rows = userRows([{ email: `early${w.n}@ca.test`, org: 'CA__US' }, { email: `late${w.n}@ca.test`, org: 'CA__US' }]);
+    const importId = await addImport(db, w.ca, { uploadedByUserId: w.people.ta.userId, operation: 'upsert' });
+    const snapshot = await loadTenantSnapshot(db, w.ca.id);
+    const plan = planImport({ snapshot, operation: 'upsert', rows, actor: w.actor, scope: w.scope, externalUsers: new Map() });
+    // Someone adds the second person by hand after the plan was made: the snapshot does not know.
+    await addUser(db, w.actor, snapshot.orgsByPath.get('ca__us')!.id, { email: `late${w.n}@ca.test`, firstName: 'Late', lastName: 'Comer', isAdmin: false, serviceKeys: [] });
+    const before = await dbFingerprint(db);
+    const batch = plan.rows.map((planned, i) => ({ input: rows[i]!, planned }));
+    const err = await db.transaction((tx) => applyBatch(tx, { importId, actor: w.actor, snapshot, rows: batch })).then(
+      () => null,
+      (e: { code?: string; cause?: { code?: string; constraint_name?: string } }) => e,
+    );
+    // The members' unique (user, tenant) key, whichever statement after it was already on its way.
+    expect({ code: err?.cause?.code ?? err?.code, constraint: err?.cause?.constraint_name }).toEqual({ code: '23505', constraint: 'tenant_members_tenant_user_uq' });
+    expect(await dbFingerprint(db)).toEqual(before);
+  });
+});
+
 describe('applyBatch: delete', () => {
   it('deletes a whole hierarchy listed top-down, users first, across batches', async () => {
     const w = await world();
