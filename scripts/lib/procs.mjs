@@ -78,13 +78,14 @@ export function runTee(cmd, args, env, onSpawn = () => {}) {
  * 1.3 at ≤ 256 MB, 1.6 at 1024, 4 from 2048, node's default here. At 4 the worker's garbage
  * (rendered emails, query results, a batch's arrays) piled up to ≈ 450 MB over ≈ 100 MB of live
  * data before a collection; at 1.3 it is collected so often that a 100,000-row apply spent ≈ 2 more
- * core-seconds in GC (≈ 1 s of the apply on 2 cores). 1024: the apply's worker CPU close to
- * uncapped (4.4–5.0 core-seconds against 4.2; 6.2 at 256), peak RSS ≈ 280–300 MB for 100,000 rows. What the worker keeps alive is bounded (the
- * tenant snapshot is read through cursors, one plan or batch is in memory, invitations are filled
- * in from stencils), so the cap itself is never near: 200,000 rows apply and plan against a
- * 200,000-member tenant even at 256 (README, WORKER_HEAP_MB).
+ * core-seconds in GC (≈ 1 s of the apply on 2 cores). 512: a 100,000-row import peaks at ≈ 260 MB
+ * (1024: 280–305 MB, too close to the 300 MB target; the apply's worker CPU 5.1–6.2 core-seconds
+ * against 6.5–6.7 at 512 and 4.2 uncapped). What the worker keeps alive is bounded (the tenant
+ * snapshot is read through cursors, one plan or batch is in memory, created members leave the
+ * apply's snapshot, invitations are filled in from stencils), so the cap itself is never near:
+ * 200,000 rows apply and plan against a 200,000-member tenant even at 256 (README, WORKER_HEAP_MB).
  */
-export const DEFAULT_WORKER_HEAP_MB = 1024;
+export const DEFAULT_WORKER_HEAP_MB = 512;
 
 /**
  * node's flags for the built worker: WORKER_HEAP_MB caps its V8 heap (--max-old-space-size, in MB);
