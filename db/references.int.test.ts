@@ -4,9 +4,8 @@ import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { addGroup, addMember, addService, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 
 /*
- * The references checked per statement by triggers instead of foreign keys (db/migrations/0011
- * and 0012): each must keep what its foreign key
- * guaranteed — no child without its parent, the parent's delete action, and the same under
+ * The references checked per statement by triggers instead of foreign keys (db/migrations/0011):
+ * each must keep what its foreign key guaranteed — no child without its parent, the parent's delete action, and the same under
  * concurrency — with the error a foreign key gives (SQLSTATE 23503 and its constraint name).
  */
 

@@ -40,7 +40,7 @@ export const groupMembers = pgTable(
     primaryKey({ name: 'group_members_pk', columns: [t.groupId, t.memberId] }),
     index('group_members_member_idx').on(t.memberId),
     // (tenant_id, group_id) references user_groups and (tenant_id, member_id) tenant_members, both
-    // cascading: statement-level triggers, db/migrations/0011 and 0012.
+    // cascading: statement-level triggers, db/migrations/0011.
   ],
 );
 

@@ -87,6 +87,6 @@ export const orgMemberships = pgTable(
     // (tenant_id, org_id) references organizations, and an org with members cannot be deleted (NO
     // ACTION): statement-level triggers, db/migrations/0011.
     // (tenant_id, member_id) references tenant_members: removing a member from the tenant removes
-    // their org memberships (cascade). Statement-level triggers, db/migrations/0012.
+    // their org memberships (cascade). Statement-level triggers, db/migrations/0011.
   ],
 );

@@ -61,6 +61,6 @@ export const serviceAccess = pgTable(
   (t) => [
     primaryKey({ name: 'service_access_pk', columns: [t.memberId, t.serviceId] }),
     index('service_access_tenant_service_idx').on(t.tenantId, t.serviceId),
-    // (tenant_id, member_id) references tenant_members (cascade): statement-level triggers, db/migrations/0012.
+    // (tenant_id, member_id) references tenant_members (cascade): statement-level triggers, db/migrations/0011.
   ],
 );
