@@ -190,7 +190,8 @@ export async function issueInvitation(db: Db, input: IssueInvitationInput): Prom
 export function invitationEmailProps(input: {
   tenantName: string;
   invitedBy: IssueInvitationInput['invitedBy'];
-  recipient: { firstName: string; lastName: string };
+  /** `locale`: their own language when known; only then does the link open the page in it (else their browser's language decides). */
+  recipient: { firstName: string; lastName: string; locale: Locale | null };
   locale: Locale;
   rawToken: string;
   expiresAt: Date;
@@ -199,7 +200,7 @@ export function invitationEmailProps(input: {
     tenantName: input.tenantName,
     inviterName: inviterName(input.invitedBy, input.locale) || input.tenantName,
     recipientName: greetingName(input.recipient, input.locale),
-    registrationUrl: appUrl(withLinkLocale(`/register/${input.rawToken}`, input.locale)),
+    registrationUrl: appUrl(withLinkLocale(`/register/${input.rawToken}`, input.recipient.locale)),
     expiresAt: input.expiresAt,
   };
 }

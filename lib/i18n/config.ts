@@ -4,16 +4,17 @@ export { LOCALES, type Locale };
 export const DEFAULT_LOCALE: Locale = 'en';
 export const LOCALE_COOKIE = 'tenantry_locale';
 /**
- * Emailed links carry their email's language (`?lang=ja`): proxy.ts hands it to the locale
- * resolver (app/_lib/i18n-request.ts) in this request header, so the page opens in the language
- * the email was written in.
+ * Emailed links carry the recipient's language when it is known (`?lang=ja`): proxy.ts hands it to
+ * the locale resolver (app/_lib/i18n-request.ts) in this request header, so the page opens in the
+ * language the email was written in. An email in the tenant's default language (a guess) carries
+ * none: the recipient's browser knows better.
  */
 export const LINK_LOCALE_PARAM = 'lang';
 export const LINK_LOCALE_HEADER = 'x-tenantry-link-locale';
 
-/** `path` with the emailed link's language (see LINK_LOCALE_PARAM). */
-export function withLinkLocale(path: string, locale: Locale): string {
-  return `${path}?${LINK_LOCALE_PARAM}=${locale}`;
+/** `path` with the emailed link's language (see LINK_LOCALE_PARAM); none when the recipient's language is not known. */
+export function withLinkLocale(path: string, locale: Locale | null): string {
+  return locale ? `${path}?${LINK_LOCALE_PARAM}=${locale}` : path;
 }
 
 export function isLocale(value: unknown): value is Locale {

@@ -107,7 +107,7 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
           const props = invitationEmailProps({
             tenantName: tenant.name,
             invitedBy: { userId: uploader?.id ?? null, label: uploader?.email ?? '', name: inviter(locale) },
-            recipient: { firstName: p.first_name, lastName: p.last_name },
+            recipient: { firstName: p.first_name, lastName: p.last_name, locale: p.locale },
             locale,
             rawToken: raw,
             expiresAt,
