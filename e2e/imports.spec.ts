@@ -74,6 +74,7 @@ test.describe('spreadsheet import (SPEC 3.5)', () => {
     await expect(page.getByText(/^Finished: 5 rows processed/)).toBeVisible();
     await expect(page.getByText('Completed', { exact: true })).toBeVisible();
     await expect(counts.getByRole('listitem').filter({ hasText: 'Created' })).toContainText('3');
+    await page.screenshot({ path: 'e2e/.artifacts/screens/import-completed-en.png', fullPage: true });
 
     // The rows, filtered by outcome.
     await page.getByRole('navigation', { name: 'Show rows' }).getByRole('link', { name: /^Error/ }).click();
@@ -111,6 +112,7 @@ test.describe('spreadsheet import (SPEC 3.5)', () => {
     await invitee.goto(link);
     await expect(invitee.getByLabel('メールアドレス')).toHaveValue(hana);
     await expect(invitee.getByRole('button', { name: 'アカウントを作成' })).toBeVisible();
+    await invitee.screenshot({ path: 'e2e/.artifacts/screens/register-from-import-ja.png', fullPage: true });
     await context.close();
   });
 });
