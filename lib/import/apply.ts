@@ -612,9 +612,10 @@ class Batch {
         select id, ${tenant}::uuid, user_id, status
         from unnest(${arr(part.map((m) => m.memberId))}::uuid[], ${arr(part.map((m) => m.userId))}::uuid[], ${arr(part.map((m) => m.status))}::text[]) as t(id, user_id, status)`);
     }
-    // The foreign keys of the rows below look members up by (tenant_id, id). Planned from statistics
-    // taken while the tenant was small, each check reads the whole tenant's members: a large
-    // import slows down quadratically. ANALYZE in the transaction counts its own inserts (≈ 30 ms).
+    // The foreign keys that still check members row by row (the invitations' tokens, issued after
+    // the apply) look them up by (tenant_id, id). Planned from statistics taken while the tenant was
+    // small, each check would read the whole tenant's members: quadratic for a large import.
+    // ANALYZE in the transaction counts its own inserts (≈ 30 ms).
     if (this.analyze && created.length >= ANALYZE_AFTER_MEMBERS) this.send(sql`analyze tenant_members`);
     for (const part of chunks([...this.membershipInserts.values()])) {
       this.send(sql`
