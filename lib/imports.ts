@@ -10,7 +10,7 @@ import { DomainError } from '@/lib/errors';
 import { ENTITIES, OPERATIONS, type Entity } from '@/lib/import/columns';
 import { ImportFileError } from '@/lib/import/errors';
 import { readImportFile } from '@/lib/import/read';
-import { appliedColumns, appliedOutcomeIs, notApplied } from '@/lib/import/row-outcome';
+import { appliedColumns, appliedOutcome, isApplied } from '@/lib/import/row-outcome';
 import type { ImportHeaders } from '@/db/schema';
 import { enqueue } from '@/workers/jobs';
 
@@ -423,11 +423,11 @@ export async function listImportRows(
   const f = zRowFilter.parse(filter);
   const applyPhase = ['applying', 'completed', 'failed', 'cancelled'].includes(row.status) && row.startedAt !== null;
   const through = row.appliedThroughSeq;
-  const outcomeIs = (o: string) => (applyPhase ? appliedOutcomeIs(through, o) : eq(importRows.plannedOutcome, o as RowOutcome));
+  const effective = applyPhase ? appliedOutcome(through) : importRows.plannedOutcome;
   const where = and(
     eq(importRows.importId, row.id),
     f.entity ? eq(importRows.entity, f.entity) : undefined,
-    f.outcome === 'not_applied' ? notApplied(through) : f.outcome ? outcomeIs(f.outcome) : undefined,
+    f.outcome === 'not_applied' ? sql`not ${isApplied(through)}` : f.outcome ? sql`${effective} = ${f.outcome}` : undefined,
   );
   const [rows, [totals]] = await Promise.all([
     db
@@ -446,7 +446,7 @@ export async function listImportRows(
       entity: r.entity,
       rowNumber: r.rowNumber,
       values: r.values as Record<string, string>,
-      outcome: (applyPhase ? r.outcome : r.plannedOutcome) as RowOutcome | null,
+      outcome: applyPhase ? r.outcome : r.plannedOutcome,
       planned: r.plannedOutcome,
       applied: r.applied,
       changes: r.changes,

@@ -146,7 +146,6 @@ function* chunks<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
 }
 
-
 /** Code-unit order, as the C collation of the database sorts (names, paths, emails). */
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -235,15 +234,10 @@ class Batch {
 
     this.writeOrgs();
     this.writeMembers();
-    // Its statements wait for the writes sent before them; if one of those failed, that is the error to report.
-    const emailMessageIds = await this.writeAddedEmails().catch(async (err: unknown) => {
-      await Promise.all(this.sent);
-      throw err;
-    });
     this.writeDeletes();
     this.writeAudit();
-    await Promise.all(this.sent);
-    return { emailMessageIds };
+    await Promise.all(this.sent); // the first write refused, if any, is the batch's error
+    return { emailMessageIds: await this.writeAddedEmails() };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -572,8 +566,8 @@ class Batch {
   /**
    * Sends a write without waiting for it: postgres.js pipelines a transaction's statements on its
    * connection, in order, so PostgreSQL runs each while the next is being built here (waiting for
-   * each left the connection idle a quarter of the time). A failure aborts the transaction, and
-   * run() reports the first one.
+   * each left the connection idle a quarter of the time). A failure aborts the transaction; run()
+   * waits for them all and reports the first.
    */
   private send(query: SQL): void {
     const done = this.tx.execute(query).then(() => undefined); // a drizzle query runs on each then(): once, here

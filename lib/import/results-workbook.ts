@@ -93,7 +93,7 @@ async function* rowBatches(db: Db, imp: ImportSummary, entity: Entity, onlyFaile
         rowNumber: importRows.rowNumber,
         cells: importRows.cells,
         values: importRows.values,
-        outcome: sql<RowOutcome | null>`${appliedOutcome(imp.appliedThroughSeq)}`,
+        outcome: appliedOutcome(imp.appliedThroughSeq),
         plannedOutcome: importRows.plannedOutcome,
         messageKey: importRows.messageKey,
         messageParams: importRows.messageParams,

@@ -1,5 +1,5 @@
-import { type SQL, and, isNull, or, sql } from 'drizzle-orm';
-import { importRows } from '@/db/schema';
+import { type SQL, sql } from 'drizzle-orm';
+import { importRows, type RowOutcome } from '@/db/schema';
 
 /*
  * A row's applied outcome. The apply of a stored plan does not rewrite its rows: each batch moves
@@ -11,26 +11,13 @@ import { importRows } from '@/db/schema';
 const asPlanned = (through: number | null): SQL => (through === null ? sql`false` : sql`${importRows.seq} <= ${through}`);
 
 /** The applied outcome, null while the row is not applied. */
-export function appliedOutcome(through: number | null): SQL<string | null> {
-  if (through === null) return sql<string | null>`${importRows.outcome}`;
-  return sql<string | null>`coalesce(${importRows.outcome}, case when ${asPlanned(through)} then ${importRows.plannedOutcome} end)`;
+export function appliedOutcome(through: number | null): SQL<RowOutcome | null> {
+  return sql<RowOutcome | null>`coalesce(${importRows.outcome}, case when ${asPlanned(through)} then ${importRows.plannedOutcome} end)`;
 }
 
 /** The row has been applied. */
 export function isApplied(through: number | null): SQL<boolean> {
   return sql<boolean>`(${importRows.appliedAt} is not null or ${asPlanned(through)})`;
-}
-
-/** The row has not been applied (an interrupted apply never reached it, or it is still to come). */
-export function notApplied(through: number | null): SQL {
-  return through === null ? isNull(importRows.outcome) : and(isNull(importRows.outcome), sql`${importRows.seq} > ${through}`)!;
-}
-
-/** The applied outcome is `outcome`. */
-export function appliedOutcomeIs(through: number | null, outcome: string): SQL {
-  return through === null
-    ? sql`${importRows.outcome} = ${outcome}`
-    : or(sql`${importRows.outcome} = ${outcome}`, and(isNull(importRows.outcome), asPlanned(through), sql`${importRows.plannedOutcome} = ${outcome}`))!;
 }
 
 /** Select columns: `outcome` as applied, and whether the row was `applied`. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditEvents, emailMessages, importRows, imports, organizations, tenantMembers, users } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import type { Actor } from '@/lib/actor';
-import { cancelImport, discardImport, loadImportProgress, requestApply, uploadImport } from '@/lib/imports';
+import { cancelImport, discardImport, listImportRows, loadImport, loadImportProgress, requestApply, uploadImport } from '@/lib/imports';
 import { actorFor, addMember, addOrgs, createTenantFixture, type MemberFixture, type TenantFixture } from '@/lib/testing/fixtures';
 import { importCsv, importWorkbook, manyUsers } from '@/lib/testing/import-files';
 import { dbFingerprint } from '@/lib/testing/db-fingerprint';
@@ -224,6 +224,14 @@ describe('cancel and crashes', () => {
     expect(row.counts).toMatchObject({ created: 4 });
     const rows = await appliedImportRows(running);
     expect(rows.filter((r) => !r.applied && r.outcome === null)).toHaveLength(6);
+    // As the import screen filters them: the stored plan took effect up to the cancel, no further.
+    const summary = await loadImport(db, adminActor, running);
+    expect((await listImportRows(db, summary, { outcome: 'created' })).total).toBe(4);
+    expect((await listImportRows(db, summary, { outcome: 'not_applied' })).total).toBe(6);
+    expect((await listImportRows(db, summary)).rows.map((r) => [r.outcome, r.applied])).toEqual([
+      ...Array.from({ length: 4 }, () => ['created', true]),
+      ...Array.from({ length: 6 }, () => [null, false]),
+    ]);
     const created = await db.select({ n: count() }).from(users).where(sql`${users.email} like '%@cancel.example'`);
     expect(created[0]!.n).toBe(4);
   });

@@ -14,7 +14,7 @@ import { ImportFileError } from './errors';
 import { planImport, planRows, type ImportRowInput, type PlannedEntry, type PlannedOutcome, type PlannedRow } from './plan';
 import { readImportFile } from './read';
 import { ReadRows } from './read-rows';
-import { notApplied } from './row-outcome';
+import { isApplied } from './row-outcome';
 import { type ExternalUser, loadExternalUsers, loadTenantSnapshot, planDigest, type TenantSnapshot } from './snapshot';
 
 /*
@@ -568,7 +568,7 @@ async function replannedBatches(db: Db, imp: LoadedImport, who: { actor: Actor; 
   const remaining: ImportRowInput[] = await db
     .select({ entity: importRows.entity, rowNumber: importRows.rowNumber, values: importRows.values })
     .from(importRows)
-    .where(and(eq(importRows.importId, imp.id), notApplied(imp.appliedThroughSeq)))
+    .where(and(eq(importRows.importId, imp.id), sql`not ${isApplied(imp.appliedThroughSeq)}`))
     .orderBy(asc(importRows.seq));
   const externalUsers = await loadExternalUsers(db, imp.tenantId, emailsOf(remaining));
   const plan = planImport({ snapshot, operation: imp.operation as Operation, rows: remaining, actor: who.actor, scope: who.scope, externalUsers });
