@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import { type Db, executePrepared } from '@/db/client';
 import type { Locale, MemberStatus } from '@/db/schema';
 import { greetingName } from '@/emails/layout';
 import type { Actor } from '@/lib/actor';
@@ -327,7 +327,7 @@ class Batch {
     const list = [...wanted.values()];
     const inserted = new Set<string>();
     for (const part of chunks(list)) {
-      const rows = await this.tx.execute<{ id: string }>(sql`
+      const rows = await executePrepared<{ id: string }>(this.tx, sql`
         insert into users (id, email, first_name, last_name, locale)
         select id, email, first_name, last_name, locale
         from unnest(${arr(part.map((u) => u.id))}::uuid[], ${arr(part.map((u) => u.email))}::text[], ${arr(part.map((u) => u.firstName))}::text[],
@@ -345,7 +345,7 @@ class Batch {
       } else existing.push(key);
     }
     for (const part of chunks(existing)) {
-      const rows = await this.tx.execute<{
+      const rows = await executePrepared<{
         id: string;
         email: string;
         k: string;
@@ -354,7 +354,7 @@ class Batch {
         locale: Locale | null;
         registered: boolean;
         in_tenant: boolean;
-      }>(sql`
+      }>(this.tx, sql`
         select u.id, u.email, lower(u.email) as k, u.first_name, u.last_name, u.locale, u.password_hash is not null as registered,
                exists (select 1 from tenant_members m where m.user_id = u.id) as in_tenant
         from users u where lower(u.email) = any(${arr(part)}::text[])`);
@@ -564,13 +564,13 @@ class Batch {
   private readonly sent: Promise<void>[] = [];
 
   /**
-   * Sends a write without waiting for it: postgres.js pipelines a transaction's statements on its
-   * connection, in order, so PostgreSQL runs each while the next is being built here (waiting for
-   * each left the connection idle a quarter of the time). A failure aborts the transaction; run()
-   * waits for them all and reports the first.
+   * Sends a write without waiting for it: postgres.js pipelines a transaction's prepared statements
+   * on its connection, in order (db/client executePrepared), so PostgreSQL runs each while the next
+   * is being built here (waiting for each left the connection idle a quarter of the time). A failure
+   * aborts the transaction; run() waits for them all and reports the first.
    */
   private send(query: SQL): void {
-    const done = this.tx.execute(query).then(() => undefined); // a drizzle query runs on each then(): once, here
+    const done = executePrepared(this.tx, query).then(() => undefined);
     done.catch(() => {}); // reported by run()'s Promise.all
     this.sent.push(done);
   }

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import { type Db, executePrepared } from '@/db/client';
 import type { Locale } from '@/db/schema';
 import { emailTemplates, type EmailTemplateName } from '@/emails';
 
@@ -57,7 +57,7 @@ export interface QueuedEmail {
 /** Queues `messages` of `template` in one statement (an existing idempotency key is skipped); returns the ids queued, for deliverQueuedEmails after commit. */
 export async function insertQueuedEmails(tx: Db, tenantId: string, template: EmailTemplateName, messages: readonly QueuedEmail[]): Promise<string[]> {
   if (messages.length === 0) return [];
-  const rows = await tx.execute<{ id: string }>(sql`
+  const rows = await executePrepared<{ id: string }>(tx, sql`
     insert into email_messages (id, tenant_id, to_address, template, locale, props, idempotency_key, status)
     select id, ${tenantId}::uuid, to_address, ${template}, locale, props::jsonb, idempotency_key, 'queued'
     from unnest(${arr(messages.map((m) => m.id))}::uuid[], ${arr(messages.map((m) => m.to))}::text[], ${arr(messages.map((m) => m.locale))}::text[],
