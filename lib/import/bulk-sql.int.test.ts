@@ -19,6 +19,14 @@ describe('array parameters (arr, bools)', () => {
     expect(rows.map((r) => r.v)).toEqual(texts);
   });
 
+  it('keeps every element, whether all are plain strings or not, one or many', async () => {
+    const cases: (string | null)[][] = [['solo'], ['NULL', '', 'x y'], [null], ['a', null], ['"'], ['plain', 'back\\slash', 'plain too']];
+    for (const texts of cases) {
+      const rows = await tdb.db.execute<{ v: string | null }>(sql`select v from unnest(${arr(texts)}::text[]) with ordinality as t(v, i) order by i`);
+      expect(rows.map((r) => r.v)).toEqual(texts);
+    }
+  });
+
   it('carries uuids, numbers and booleans', async () => {
     const ids = ['019a0000-0000-7000-8000-000000000001', null, '00000000-0000-4000-8000-0000000000ff'];
     const uuids = await tdb.db.execute<{ u: string | null }>(sql`select u::text from unnest(${arr(ids)}::uuid[]) with ordinality as t(u, i) order by i`);

@@ -16,16 +16,35 @@ export const arr = (values: readonly (string | number | null | undefined)[]): SQ
 
 const NEEDS_ESCAPE = /[\\"]/;
 
+/**
+ * Built with one join, which writes the literal as one flat string: appending element by element
+ * left a rope of ≈ 3 strings per element for the driver to flatten (the apply's largest allocation).
+ */
 export function pgArrayLiteral(values: readonly (string | number | null | undefined)[]): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
+  const n = values.length;
+  if (n === 0) return '{}';
+  // Plain strings stay as they are for now; the rest are written out (NULL, numbers, escaped strings).
+  const parts = new Array<string>(n);
+  let allPlain = true;
+  for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v === null || v === undefined) out += 'NULL';
-    else if (typeof v === 'number') out += String(v);
-    else out += NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
+    if (typeof v === 'string' && !NEEDS_ESCAPE.test(v)) {
+      parts[i] = v;
+      continue;
+    }
+    allPlain = false;
+    parts[i] = v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `"${v.replace(/[\\"]/g, '\\$&')}"`;
   }
-  return `${out}}`;
+  if (allPlain) {
+    // The common case (ids, emails, names): the quotes come with the separator and the ends.
+    parts[0] = `{"${parts[0]}`;
+    parts[n - 1] = `${parts[n - 1]}"}`;
+    return parts.join('","');
+  }
+  for (let i = 0; i < n; i++) if (parts[i] === values[i]) parts[i] = `"${parts[i]}"`; // a plain string
+  parts[0] = `{${parts[0]}`;
+  parts[n - 1] = `${parts[n - 1]}}`;
+  return parts.join(',');
 }
 
 /** A bool[] parameter, already cast. */
