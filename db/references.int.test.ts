@@ -58,6 +58,11 @@ describe('statement-level references', () => {
       'tenant_members_tenant_id_tenants_id_fk',
     );
     await expectForeignKeyError(
+      () => sql`insert into tenant_members (tenant_id, user_id) values (${t}, ${MISSING})`,
+      'tenant_members_user_id_users_id_fk',
+    );
+    await expectForeignKeyError(() => sql`update tenant_members set user_id = ${MISSING} where id = ${m}`, 'tenant_members_user_id_users_id_fk');
+    await expectForeignKeyError(
       () => sql`insert into org_memberships (tenant_id, org_id, member_id) values (${t}, ${MISSING}, ${m})`,
       'org_memberships_org_fk',
     );
@@ -115,6 +120,35 @@ describe('statement-level references', () => {
     await sql`delete from group_members where member_id = ${m}`;
   });
 
+  it('finds member parents through their primary key, also when the statistics describe a smaller tenant', async () => {
+    // Statistics taken now (a handful of members), then 2,000 members and their memberships in one
+    // transaction, as an import's batch writes them. A lookup by (tenant_id, id) could use an index
+    // where id is not a leading column and read every member of the tenant for each one.
+    const big = await createTenantFixture(tdb.db, { slug: 'refs-big', orgPaths: ['Big__Team'] });
+    await sql`analyze tenant_members`;
+    const indexScans = async () => {
+      await sql`select pg_stat_force_next_flush()`;
+      const rows = await sql<{ indexrelname: string; idx_scan: number }[]>`
+        select indexrelname, idx_scan::int from pg_stat_user_indexes where relname = 'tenant_members'`;
+      return Object.fromEntries(rows.map((r) => [r.indexrelname, r.idx_scan]));
+    };
+    const before = await indexScans();
+    await sql.begin(async (tx) => {
+      const people = Array.from({ length: 2_000 }, (_, i) => `p${i}@big.example`);
+      await tx`insert into users (email, first_name, last_name) select unnest(${people}::text[]), 'P', 'Q'`;
+      await tx`insert into tenant_members (tenant_id, user_id) select ${big.id}, id from users where email like '%@big.example'`;
+      await tx`insert into org_memberships (tenant_id, org_id, member_id)
+               select ${big.id}, ${big.org('Big__Team').id}, m.id from tenant_members m join users u on u.id = m.user_id where u.email like '%@big.example'`;
+    });
+    const after = await indexScans();
+    const used = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
+    expect({ pkey: used('tenant_members_pkey') >= 2_000, createdIdx: used('tenant_members_tenant_created_idx'), uniqueIdx: used('tenant_members_tenant_id_uq') }).toEqual({
+      pkey: true,
+      createdIdx: 0,
+      uniqueIdx: 0,
+    });
+  });
+
   it('refuses to delete an org with members or a service in use, and cascades a group’s members', async () => {
     const t = tenant.id;
     const m = member.memberId;
@@ -141,6 +175,18 @@ describe('statement-level references', () => {
                                     (select count(*)::int from service_access where member_id = ${leaver.memberId}) as access,
                                     (select count(*)::int from group_members where member_id = ${leaver.memberId}) as groups`;
     expect(left).toEqual({ memberships: 0, access: 0, groups: 0 });
+  });
+
+  it('deleting a user removes their memberships of tenants, and theirs; a user’s id does not change', async () => {
+    const leaver = await addMember(tdb.db, tenant, { email: 'gone-user@refs.example', orgs: [{ path: 'Refs__Sales' }] });
+    await sql`insert into service_access (tenant_id, member_id, service_id) values (${tenant.id}, ${leaver.memberId}, ${serviceId})`;
+    const refused = await errorOf(() => sql`update users set id = ${MISSING} where id = ${leaver.userId}`);
+    expect(refused.code).toBe('23503');
+    await sql`delete from users where id = ${leaver.userId}`;
+    const [left] = await sql`select (select count(*)::int from tenant_members where id = ${leaver.memberId}) as members,
+                                    (select count(*)::int from org_memberships where member_id = ${leaver.memberId}) as memberships,
+                                    (select count(*)::int from service_access where member_id = ${leaver.memberId}) as access`;
+    expect(left).toEqual({ members: 0, memberships: 0, access: 0 });
   });
 
   it('deletes a whole tenant: its members go first, then its orgs', async () => {

@@ -65,9 +65,8 @@ export const tenantMembers = pgTable(
     id: id(),
     /** References tenants (cascade) through statement-level triggers: db/migrations/0011. */
     tenantId: uuid('tenant_id').notNull(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    /** References users (cascade) through statement-level triggers: db/migrations/0012. */
+    userId: uuid('user_id').notNull(),
     status: text('status', { enum: MEMBER_STATUSES }).notNull().default('invited'),
     isTenantAdmin: boolean('is_tenant_admin').notNull().default(false),
     createdAt: createdAt(),

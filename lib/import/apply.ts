@@ -11,6 +11,7 @@ import { GROUP_BULK_MAX } from '@/lib/groups';
 import { formatPersonName } from '@/lib/i18n/person-name';
 import { joinPath } from '@/lib/names';
 import { arr, bools, insertQueuedEmails, propsSerialiser } from './bulk-sql';
+import type { ColumnKey } from './columns';
 import type { ChangeValue, ImportRowInput, PlannedOutcome, PlannedRow } from './plan';
 import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from './snapshot';
 
@@ -68,8 +69,9 @@ import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from 
  * one audit event).
  */
 
-/** New members in one batch from which the member statistics are refreshed (see writeMembers). */
-const ANALYZE_AFTER_MEMBERS = 1_000;
+/** The cells of an input row the apply reads (an org row's name and parent, a user row's email and org): callers need pass no others. */
+export const APPLY_VALUE_KEYS = ['name', 'parent', 'email', 'org'] as const satisfies readonly ColumnKey[];
+export type ApplyValueKey = (typeof APPLY_VALUE_KEYS)[number];
 
 export interface ApplyBatchInput {
   importId: string;
@@ -77,14 +79,8 @@ export interface ApplyBatchInput {
   actor: Actor;
   /** The state the rows were planned against; updated in place as the rows take effect. */
   snapshot: TenantSnapshot;
-  /** In seq order; rows whose outcome is not created/updated/deleted are ignored. */
+  /** In seq order; rows whose outcome is not created/updated/deleted are ignored. Of the input's values only APPLY_VALUE_KEYS are read. */
   rows: { input: ImportRowInput; planned: PlannedRow }[];
-  /**
-   * Refresh the member statistics when the batch creates many members (see writeMembers). The
-   * caller asks for it on the first batch of a run: ANALYZE of one table waits for another's
-   * transaction, which would serialise batches applied side by side.
-   */
-  analyze?: boolean;
   /** Called once the rows' walk has updated the snapshot, before the writes (the caller may then walk the next batch). */
   onWalked?: () => void;
   /**
@@ -193,7 +189,6 @@ class Batch {
   private readonly adminUpdates = new Map<string, { memberId: string; orgId: string; isAdmin: boolean }>();
   private identities = new Map<string, Identity>();
   private orgsCreated = false;
-  private readonly analyze: boolean;
   private readonly onWalked: (() => void) | undefined;
   private readonly keepCreated: ReadonlySet<string> | undefined;
   /** Snapshot keys of the members this batch created. */
@@ -205,7 +200,6 @@ class Batch {
     this.actor = input.actor;
     this.snapshot = input.snapshot;
     this.tenantId = input.snapshot.tenantId;
-    this.analyze = input.analyze ?? true;
     this.onWalked = input.onWalked;
     this.keepCreated = input.keepCreated;
   }
@@ -606,11 +600,6 @@ class Batch {
         select id, ${tenant}::uuid, user_id, status
         from unnest(${arr(part.map((m) => m.memberId))}::uuid[], ${arr(part.map((m) => m.userId))}::uuid[], ${arr(part.map((m) => m.status))}::text[]) as t(id, user_id, status)`);
     }
-    // The foreign keys that still check members row by row (the invitations' tokens, issued after
-    // the apply) look them up by (tenant_id, id). Planned from statistics taken while the tenant was
-    // small, each check would read the whole tenant's members: quadratic for a large import.
-    // ANALYZE in the transaction counts its own inserts (≈ 30 ms).
-    if (this.analyze && created.length >= ANALYZE_AFTER_MEMBERS) this.send(sql`analyze tenant_members`);
     for (const part of chunks([...this.membershipInserts.values()])) {
       this.send(sql`
         insert into org_memberships (id, tenant_id, org_id, member_id, is_admin)

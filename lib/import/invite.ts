@@ -33,6 +33,9 @@ import { arr, bools, insertQueuedEmails, propsSerialiser, type QueuedEmail } fro
 /** Members per transaction. */
 export const INVITE_CHUNK = 2_000;
 
+/** Rows applied from which the statistics are refreshed before issuing (see issueImportInvitations). */
+const ANALYZE_AFTER_ROWS = 1_000;
+
 type Pending = {
   event_id: string;
   org_id_path: string | null;
@@ -74,6 +77,13 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
     const notifying = new Set(
       (await db.execute<{ id_path: string }>(sql`select id_path from organizations where tenant_id = ${imp.tenant_id} and email_notifications`)).map((o) => o.id_path),
     );
+    if (imp.processed_rows >= ANALYZE_AFTER_ROWS) {
+      // The tokens' foreign key checks each member row by row through (tenant_id, id), and the
+      // pending query joins members and events: planned from statistics taken while the tenant was
+      // small, each would read every member the import just created (quadratic). The apply does not
+      // need them (its reference checks are index lookups whatever the statistics say).
+      await db.execute(sql`analyze tenant_members, audit_events`);
+    }
     const serialise = propsSerialiser('invitation');
     let after = '0';
     for (;;) {
