@@ -78,29 +78,41 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
       (await db.execute<{ id_path: string }>(sql`select id_path from organizations where tenant_id = ${imp.tenant_id} and email_notifications`)).map((o) => o.id_path),
     );
     if (imp.processed_rows >= ANALYZE_AFTER_ROWS) {
-      // The tokens' foreign key checks each member row by row through (tenant_id, id), and the
-      // pending query joins members and events: planned from statistics taken while the tenant was
-      // small, each would read every member the import just created (quadratic). The apply does not
-      // need them (its reference checks are index lookups whatever the statistics say).
-      await db.execute(sql`analyze tenant_members, audit_events`);
+      // The tokens' foreign keys check each member and user row by row, and the waiting members are
+      // looked up by id: planned from statistics taken while the tenant was small, each would read
+      // every member or user the import just created (quadratic). The apply does not need them (its
+      // reference checks go through primary keys whatever the statistics say).
+      await db.execute(sql`analyze users, tenant_members, user_tokens`);
     }
     const serialise = propsSerialiser('invitation');
     let after = '0';
     for (;;) {
       if (options.signal?.aborted) return 'stopped';
       const result = await db.transaction(async (tx) => {
-        const pending = await tx.execute<Pending>(sql`
-          select e.id::text as event_id, e.org_id_paths[1] as org_id_path, m.id as member_id, m.user_id, u.email, u.first_name, u.last_name, u.locale
-          from audit_events e
-          join tenant_members m on m.id = e.target_id::uuid and m.tenant_id = ${imp.tenant_id}
+        // The next events first (an index range: import_id, id), then their members: one query
+        // joining both was planned as a scan of every event and member of the import per chunk.
+        const events = await tx.execute<{ event_id: string; member_id: string; org_id_path: string | null }>(sql`
+          select id::text as event_id, target_id as member_id, org_id_paths[1] as org_id_path
+          from audit_events
+          where import_id = ${importId} and id > ${after}::bigint and action = 'member.create'
+          order by id
+          limit ${chunk}`);
+        if (events.length === 0) return null;
+        const waiting = await tx.execute<Omit<Pending, 'event_id' | 'org_id_path'>>(sql`
+          select m.id as member_id, m.user_id, u.email, u.first_name, u.last_name, u.locale
+          from tenant_members m
           join users u on u.id = m.user_id
-          where e.import_id = ${importId} and e.id > ${after}::bigint and e.action = 'member.create'
-            and m.status = 'invited'
+          where m.id = any(${arr(events.map((e) => e.member_id))}::uuid[]) and m.tenant_id = ${imp.tenant_id} and m.status = 'invited'
             and not exists (select 1 from user_tokens t where t.member_id = m.id and t.kind = 'invitation')
-          order by e.id
-          limit ${chunk}
           for no key update of m`);
-        if (pending.length === 0) return null;
+        const byMember = new Map(waiting.map((w) => [w.member_id, w]));
+        const pending: Pending[] = [];
+        for (const e of events) {
+          const member = byMember.get(e.member_id);
+          if (member) pending.push({ ...member, event_id: e.event_id, org_id_path: e.org_id_path });
+        }
+        const last = events.at(-1)!.event_id;
+        if (pending.length === 0) return { last, count: 0, ids: [] };
         const [clock] = await tx.execute<{ expires_at: string }>(sql`select to_json(now() + make_interval(days => ${INVITATION_TTL_DAYS}))#>>'{}' as expires_at`);
         const expiresAt = new Date(clock!.expires_at);
         const secrets = randomBytes(32 * pending.length);
@@ -143,7 +155,7 @@ export async function issueImportInvitations(db: Db, importId: string, options: 
                  with ordinality as t(member_id, email, org_id_path, after, n)
             order by n`);
         }
-        return { last: pending.at(-1)!.event_id, count: pending.length, ids };
+        return { last, count: pending.length, ids };
       });
       if (!result) break;
       after = result.last;
