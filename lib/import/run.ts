@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
-import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Database, Db } from '@/db/client';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { type Database, type Db, executePrepared } from '@/db/client';
 import { importRows, imports, tenants, type ImportStatus, type RowOutcome } from '@/db/schema';
 import { loadActor, type Actor } from '@/lib/actor';
 import { adminScope, type AdminScope } from '@/lib/authz';
@@ -533,24 +533,20 @@ async function repeatedEmails(db: Db, importId: string): Promise<Set<string>> {
  * the worker's time in an apply, and their objects outlived young-generation collections.)
  */
 async function* storedBatches(db: Db, importId: string, size: number): AsyncGenerator<BatchRow[]> {
-  const cells = Object.fromEntries(APPLY_VALUE_KEYS.map((key) => [key, sql<string | null>`${importRows.values} ->> ${sql.raw(`'${key}'`)}`])) as Record<
+  type Row = { entity: ImportRowInput['entity']; row_number: number; seq: number; outcome: PlannedOutcome; changes: PlannedRow['changes'] | null } & Record<
     ApplyValueKey,
-    SQL<string | null>
+    string | null
   >;
+  // Raw rows of a prepared statement: drizzle's mapping of each field of each row cost as much as reading them.
+  const cells = sql.raw(APPLY_VALUE_KEYS.map((key) => `"values" ->> '${key}' as "${key}"`).join(', '));
   for (let after = 0; ; ) {
-    const rows = await db
-      .select({
-        entity: importRows.entity,
-        rowNumber: importRows.rowNumber,
-        seq: importRows.seq,
-        outcome: importRows.plannedOutcome,
-        changes: sql<PlannedRow['changes'] | null>`case when ${importRows.plannedOutcome} in ('created', 'updated', 'deleted') then ${importRows.changes} end`,
-        ...cells,
-      })
-      .from(importRows)
-      .where(and(eq(importRows.importId, importId), sql`${importRows.seq} > ${after}`))
-      .orderBy(asc(importRows.seq))
-      .limit(size);
+    const rows = await executePrepared<Row>(
+      db,
+      sql`select entity, row_number, seq, planned_outcome as outcome,
+                 case when planned_outcome in ('created', 'updated', 'deleted') then changes end as changes, ${cells}
+          from import_rows where import_id = ${importId} and seq > ${after}
+          order by seq limit ${size}`,
+    );
     if (rows.length === 0) return;
     after = rows[rows.length - 1]!.seq;
     yield rows.map((r) => {
@@ -560,8 +556,8 @@ async function* storedBatches(db: Db, importId: string, size: number): AsyncGene
         if (value !== null) values[key] = value;
       }
       return {
-        input: { entity: r.entity, rowNumber: r.rowNumber, values },
-        planned: { entity: r.entity, rowNumber: r.rowNumber, seq: r.seq, outcome: r.outcome!, changes: r.changes ?? {} },
+        input: { entity: r.entity, rowNumber: r.row_number, values },
+        planned: { entity: r.entity, rowNumber: r.row_number, seq: r.seq, outcome: r.outcome, changes: r.changes ?? {} },
       };
     });
   }
