@@ -1,0 +1,1 @@
+CREATE INDEX "email_messages_undelivered_idx" ON "email_messages" USING btree ("idempotency_key") WHERE "email_messages"."status" in ('bounced', 'failed');
