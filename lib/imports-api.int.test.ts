@@ -13,16 +13,20 @@ import { actorFor, addImport, addMember, createTenantFixture, type TenantFixture
 import { collect, loadWorkbook, rowTexts } from '@/lib/testing/workbook-fixtures';
 import { getQueue } from '@/workers/jobs';
 import { tearDownQueues } from '@/workers/testing';
-import { POST as createRoute } from '@/app/api/v1/imports/route';
-import { GET as getRoute } from '@/app/api/v1/imports/[importId]/route';
+import { GET as listRoute, POST as createRoute } from '@/app/api/v1/imports/route';
+import { DELETE as discardRoute, GET as getRoute } from '@/app/api/v1/imports/[importId]/route';
 import { POST as applyRoute } from '@/app/api/v1/imports/[importId]/apply/route';
+import { POST as cancelRoute } from '@/app/api/v1/imports/[importId]/cancel/route';
 import { GET as resultsRoute } from '@/app/api/v1/imports/[importId]/results.xlsx/route';
 import {
   API_ERROR_ROWS,
   handleApplyImport,
+  handleCancelImport,
   handleCreateImport,
+  handleDiscardImport,
   handleGetImport,
   handleImportResults,
+  handleListImports,
   MAX_IMPORT_REQUEST_BYTES,
   type ApiImport,
 } from './imports-api';
@@ -127,6 +131,15 @@ const get = async (token: string | null, id: string, headers: Record<string, str
 
 const apply = async (token: string | null, id: string) =>
   answer(await handleApplyImport(db, new Request(`${ORIGIN}/api/v1/imports/${id}/apply`, { method: 'POST', headers: auth(token) }), id));
+
+const list = async (token: string | null, query = '') =>
+  answer(await handleListImports(db, new Request(`${ORIGIN}/api/v1/imports${query}`, { headers: auth(token) })));
+
+const cancel = async (token: string | null, id: string) =>
+  answer(await handleCancelImport(db, new Request(`${ORIGIN}/api/v1/imports/${id}/cancel`, { method: 'POST', headers: auth(token) }), id));
+
+const discard = async (token: string | null, id: string) =>
+  answer(await handleDiscardImport(db, new Request(`${ORIGIN}/api/v1/imports/${id}`, { method: 'DELETE', headers: auth(token) }), id));
 
 const results = (token: string | null, id: string) =>
   handleImportResults(db, new Request(`${ORIGIN}/api/v1/imports/${id}/results.xlsx`, { headers: auth(token) }), id);
@@ -640,6 +653,127 @@ describe('POST /api/v1/imports/{id}/apply', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('GET /api/v1/imports', () => {
+  it('the history newest first, paged with links; an org admin sees only their own uploads; each tenant its own', async () => {
+    const w = await world();
+    const oldest = await importIn(w, 'completed', { rows: plannedRows(), set: { createdAt: new Date('2026-01-01T00:00:00Z'), counts: { created: 1, error: 1 } } });
+    const middle = await importIn(w, 'planned', { rows: plannedRows(), uploadedByUserId: w.orgAdmin.userId, set: { createdAt: new Date('2026-01-02T00:00:00Z') } });
+    const newest = await importIn(w, 'queued', { set: { createdAt: new Date('2026-01-03T00:00:00Z') } });
+
+    const all = await list(w.admin.token);
+    expect(all.status, all.text).toBe(200);
+    expect(all.body).toMatchObject({ page: 1, pageSize: 20, total: 3, links: { next: null, prev: null } });
+    const items = all.body.items as Record<string, unknown>[];
+    expect(items.map((i) => i.id)).toEqual([newest, middle, oldest]);
+    expect(items[2]).toEqual({
+      id: oldest,
+      url: `/api/v1/imports/${oldest}`,
+      fileName: 'hr-feed.xlsx',
+      operation: 'upsert',
+      status: 'completed',
+      source: 'api',
+      uploadedBy: w.admin.email,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: null,
+      totalRows: 2,
+      processedRows: 0,
+      plannedCounts: { created: 1, updated: 0, unchanged: 0, deleted: 0, not_found: 0, error: 1 },
+      counts: { created: 1, updated: 0, unchanged: 0, deleted: 0, not_found: 0, error: 1 },
+    });
+
+    const second = await list(w.admin.token, '?page=2&pageSize=2');
+    expect(second.body).toMatchObject({ page: 2, pageSize: 2, total: 3, links: { next: null, prev: '/api/v1/imports?page=1&pageSize=2' } });
+    expect((second.body.items as { id: string }[]).map((i) => i.id)).toEqual([oldest]);
+    const first = await list(w.admin.token, '?pageSize=2');
+    expect(first.body.links).toEqual({ next: '/api/v1/imports?page=2&pageSize=2', prev: null });
+
+    const own = await list(w.orgAdmin.token);
+    expect((own.body.items as { id: string }[]).map((i) => i.id)).toEqual([middle]);
+    const elsewhere = await list(w.otherToken);
+    expect(elsewhere.body).toMatchObject({ items: [], total: 0 });
+  });
+
+  it('400 for a bad page or page size; 401; 403 for a plain member', async () => {
+    const w = await world();
+    for (const query of ['?page=0', '?page=x', '?pageSize=101', '?pageSize=-1', '?page=1.5']) {
+      const res = await list(w.admin.token, query);
+      expect(res.status, query).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_request', message: 'page and pageSize are whole numbers from 1; pageSize at most 100' });
+    }
+    expect((await list(null)).status).toBe(401);
+    expect((await list(w.memberToken)).status).toBe(403);
+  });
+});
+
+describe('POST /api/v1/imports/{id}/cancel', () => {
+  it('202: a queued import is cancelled at once, an applying one when its batches end (audited); 409 otherwise', async () => {
+    const w = await world();
+    const queued = await importIn(w, 'queued', { rows: plannedRows() });
+    const res = await cancel(w.admin.token, queued);
+    expect(res.status, res.text).toBe(202);
+    expect(res.headers.get('location')).toBe(`/api/v1/imports/${queued}`);
+    expect(res.body).toMatchObject({ id: queued, status: 'cancelled', cancelRequested: true });
+    expect((await importRow(queued)).status).toBe('cancelled');
+
+    const applying = await importIn(w, 'applying', { rows: plannedRows() });
+    const stopping = await cancel(w.admin.token, applying);
+    expect(stopping.status).toBe(202);
+    expect(stopping.body).toMatchObject({ status: 'applying', cancelRequested: true });
+    expect((await importRow(applying)).cancelRequestedAt).toBeInstanceOf(Date);
+    for (const id of [queued, applying]) {
+      expect(await db.select().from(auditEvents).where(and(eq(auditEvents.importId, id), eq(auditEvents.action, 'import.cancel')))).toHaveLength(1);
+    }
+
+    for (const status of ['planned', 'completed', 'cancelled'] as const) {
+      const other = await importIn(w, status);
+      const refused = await cancel(w.admin.token, other);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toEqual({ error: 'not_cancellable', message: `only a queued or applying import can be cancelled; this one is ${status}`, status });
+      expect((await importRow(other)).status).toBe(status);
+    }
+  });
+
+  it.each([
+    ['cancel', 'queued', cancel],
+    ['DELETE', 'planned', discard],
+  ] as const)(
+    "%s: 404 for another tenant's import and for an org admin's token on the tenant admin's; 401; 403 for a plain member; nothing changes",
+    async (_, status, call) => {
+      const w = await world();
+      const id = await importIn(w, status, { rows: plannedRows() });
+      const before = await dbFingerprint(db);
+      expect((await call(w.otherToken, id)).text).toBe('{"error":"not_found"}');
+      expect((await call(w.orgAdmin.token, id)).text).toBe('{"error":"not_found"}');
+      expect((await call(null, id)).status).toBe(401);
+      expect((await call(w.memberToken, id)).status).toBe(403);
+      expect({ ...(await dbFingerprint(db)), api_tokens: '' }).toEqual({ ...before, api_tokens: '' });
+    },
+  );
+});
+
+describe('DELETE /api/v1/imports/{id}', () => {
+  it('200: a preview is discarded (its rows go, audited); 409 once it is queued or applied', async () => {
+    const w = await world();
+    const planned = await importIn(w, 'planned', { rows: plannedRows() });
+    const res = await discard(w.admin.token, planned);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ id: planned, status: 'discarded', links: { apply: null, results: null } });
+    expect(await db.select().from(importRows).where(eq(importRows.importId, planned))).toHaveLength(0);
+    expect(await db.select().from(auditEvents).where(and(eq(auditEvents.importId, planned), eq(auditEvents.action, 'import.discard')))).toHaveLength(1);
+
+    for (const status of ['queued', 'applying', 'completed', 'discarded'] as const) {
+      const other = await importIn(w, status, { rows: plannedRows() });
+      const refused = await discard(w.admin.token, other);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ error: 'not_discardable', status });
+      expect((await importRow(other)).status).toBe(status);
+    }
+  });
+
+});
+
+// ---------------------------------------------------------------------------------------------
+
 describe('GET /api/v1/imports/{id}/results.xlsx', () => {
   it('the results workbook once planned: the rows as uploaded plus Result and Message', async () => {
     const w = await world();
@@ -680,7 +814,7 @@ describe('GET /api/v1/imports/{id}/results.xlsx', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('the routes, as Next.js calls them', () => {
-  it('POST, GET, apply and results.xlsx through app/api/v1/imports', async () => {
+  it('POST, GET (one and the list), apply, cancel, DELETE and results.xlsx through app/api/v1/imports', async () => {
     const w = await world();
     const params = (importId: string) => ({ params: Promise.resolve({ importId }) });
     const created = await answer(
@@ -700,5 +834,12 @@ describe('the routes, as Next.js calls them', () => {
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers.get('content-type')).toBe(XLSX);
     expect((await xlsx.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+
+    const history = await answer(await listRoute(new Request(`${ORIGIN}/api/v1/imports?pageSize=1`, { headers: auth(w.admin.token) })));
+    expect(history.body).toMatchObject({ total: 2, pageSize: 1 });
+    const cancelled = await answer(await cancelRoute(new Request(`${ORIGIN}/api/v1/imports/${planned}/cancel`, { method: 'POST', headers: auth(w.admin.token) }), params(planned)));
+    expect(cancelled.body).toMatchObject({ status: 'cancelled' });
+    const discarded = await answer(await discardRoute(new Request(`${ORIGIN}/api/v1/imports/${id}`, { method: 'DELETE', headers: auth(w.admin.token) }), params(id)));
+    expect(discarded.body).toMatchObject({ status: 'discarded' });
   });
 });

@@ -12,7 +12,7 @@ import { storedKeyTranslator } from '@/lib/i18n/translate';
 import { MAX_FILE_BYTES, OPERATIONS, SHEET_NAMES, type Entity } from '@/lib/import/columns';
 import { ImportFileError, type ImportFileErrorKey } from '@/lib/import/errors';
 import { columnLabelFor, resultsFileName, rowMessageTranslator, writeResultsWorkbook } from '@/lib/import/results-workbook';
-import { hasResults, importProgress, loadImport, requestApply, uploadImport, type ImportProgress } from '@/lib/imports';
+import { cancelImport, discardImport, fullCounts, hasResults, importProgress, listImports, loadImport, requestApply, uploadImport, type ImportProgress } from '@/lib/imports';
 
 /*
  * The import automation API (docs/api.md, issue 5 point 7), for HR systems that feed a daily file:
@@ -43,6 +43,9 @@ export const MAX_IMPORT_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024;
 /** Error rows listed by GET /api/v1/imports/{id} (the workbook has them all). */
 export const API_ERROR_ROWS = 100;
 export const API_BASE = '/api/v1/imports';
+/** Imports per page of GET /api/v1/imports, by default and at most. */
+export const API_LIST_PAGE_SIZE = 20;
+export const API_LIST_MAX_PAGE_SIZE = 100;
 
 export type ImportsApiErrorCode =
   | 'unauthorized'
@@ -53,6 +56,8 @@ export type ImportsApiErrorCode =
   | 'invalid_file'
   | 'not_found'
   | 'not_planned'
+  | 'not_cancellable'
+  | 'not_discardable'
   | 'not_ready'
   | 'no_results'
   | 'internal_error';
@@ -105,6 +110,23 @@ export interface ApiImport {
   /** The first API_ERROR_ROWS failed rows, by sheet (organizations first) and row number. */
   errors: ApiErrorRow[];
   links: { self: string; apply: string | null; results: string | null };
+}
+
+/** One import as GET /api/v1/imports lists it (GET /api/v1/imports/{id} has the rest). */
+export interface ApiImportListItem {
+  id: string;
+  url: string;
+  fileName: string;
+  operation: ImportOperation;
+  status: ImportStatus;
+  source: 'web' | 'api';
+  uploadedBy: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  totalRows: number;
+  processedRows: number;
+  plannedCounts: Record<RowOutcome, number>;
+  counts: Record<RowOutcome, number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,27 +413,122 @@ export async function handleGetImport(db: Db, request: Request, importId: string
   });
 }
 
-/** `POST /api/v1/imports/{id}/apply`: applies a planned import (it joins the tenant's line). */
-export async function handleApplyImport(db: Db, request: Request, importId: string): Promise<Response> {
+/**
+ * A change of an import's state (apply, cancel, discard): `change` runs as the token's owner; when
+ * it refuses the import's current state (DomainError `refusedCode`), the answer is 409 `error`
+ * with `message(status)` and the status, and nothing changed. Else `status` with the import.
+ */
+async function handleStateChange(
+  db: Db,
+  request: Request,
+  importId: string,
+  what: string,
+  options: {
+    change: (actor: Actor) => Promise<unknown>;
+    refusedCode: string;
+    error: ImportsApiErrorCode;
+    message: (status: ImportStatus) => string;
+    status: 200 | 202;
+  },
+): Promise<Response> {
   const reply = replier();
-  return guarded(reply, 'apply', async () => {
+  return guarded(reply, what, async () => {
     const gated = await gate(db, request, reply, 'import.view');
     if (!gated.ok) return gated.response;
     const locale = requestLocale(request);
     try {
-      await requestApply(db, gated.actor, importId);
+      await options.change(gated.actor);
     } catch (err) {
-      if (err instanceof DomainError && err.code === 'import_not_planned') {
+      if (err instanceof DomainError && err.code === options.refusedCode) {
         const current = await loadApiImport(db, gated.actor, importId, locale);
-        return reply.error(409, 'not_planned', {
-          message: `only a planned import can be applied; this one is ${current.status}`,
-          status: current.status,
-        });
+        return reply.error(409, options.error, { message: options.message(current.status), status: current.status });
       }
       throw err;
     }
-    const applied = await loadApiImport(db, gated.actor, importId, locale);
-    return reply.json(202, applied, { Location: applied.url });
+    const changed = await loadApiImport(db, gated.actor, importId, locale);
+    return reply.json(options.status, changed, options.status === 202 ? { Location: changed.url } : {});
+  });
+}
+
+/** `POST /api/v1/imports/{id}/apply`: applies a planned import (it joins the tenant's line). */
+export async function handleApplyImport(db: Db, request: Request, importId: string): Promise<Response> {
+  return handleStateChange(db, request, importId, 'apply', {
+    change: (actor) => requestApply(db, actor, importId),
+    refusedCode: 'import_not_planned',
+    error: 'not_planned',
+    message: (status) => `only a planned import can be applied; this one is ${status}`,
+    status: 202,
+  });
+}
+
+/**
+ * `POST /api/v1/imports/{id}/cancel`: a queued import is cancelled at once; an applying one stops
+ * after the batches on their way (what was applied stays). 409 in any other state.
+ */
+export async function handleCancelImport(db: Db, request: Request, importId: string): Promise<Response> {
+  return handleStateChange(db, request, importId, 'cancel', {
+    change: (actor) => cancelImport(db, actor, importId),
+    refusedCode: 'import_not_cancellable',
+    error: 'not_cancellable',
+    message: (status) => `only a queued or applying import can be cancelled; this one is ${status}`,
+    status: 202,
+  });
+}
+
+/** `DELETE /api/v1/imports/{id}`: discards an import not applied yet (its rows go; the history keeps its name and counts). 409 once queued or applied. */
+export async function handleDiscardImport(db: Db, request: Request, importId: string): Promise<Response> {
+  return handleStateChange(db, request, importId, 'discard', {
+    change: (actor) => discardImport(db, actor, importId),
+    refusedCode: 'import_not_discardable',
+    error: 'not_discardable',
+    message: (status) => `only an import being checked or waiting for its preview to be applied can be discarded; this one is ${status}`,
+    status: 200,
+  });
+}
+
+/** A whole number ≥ 1 from a query parameter (`fallback` when absent), or null when it is something else. */
+function pageNumber(raw: string | null, fallback: number): number | null {
+  if (raw === null || raw === '') return fallback;
+  return /^[1-9][0-9]{0,8}$/.test(raw) ? Number(raw) : null;
+}
+
+/** `GET /api/v1/imports?page=&pageSize=`: the import history the token's owner may see, newest first. */
+export async function handleListImports(db: Db, request: Request): Promise<Response> {
+  const reply = replier();
+  return guarded(reply, 'list', async () => {
+    const gated = await gate(db, request, reply, 'import.view');
+    if (!gated.ok) return gated.response;
+    const query = new URL(request.url).searchParams;
+    const page = pageNumber(query.get('page'), 1);
+    const pageSize = pageNumber(query.get('pageSize'), API_LIST_PAGE_SIZE);
+    if (page === null || pageSize === null || pageSize > API_LIST_MAX_PAGE_SIZE) {
+      return reply.error(400, 'invalid_request', { message: `page and pageSize are whole numbers from 1; pageSize at most ${API_LIST_MAX_PAGE_SIZE}` });
+    }
+    const { items, total } = await listImports(db, gated.actor, { page, pageSize });
+    const pageUrl = (n: number) => `${API_BASE}?page=${n}&pageSize=${pageSize}`;
+    return reply.json(200, {
+      items: items.map(
+        (i): ApiImportListItem => ({
+          id: i.id,
+          url: importUrl(i.id),
+          fileName: i.fileName,
+          operation: i.operation,
+          status: i.status,
+          source: i.source,
+          uploadedBy: i.uploadedBy,
+          createdAt: i.createdAt.toISOString(),
+          finishedAt: i.finishedAt?.toISOString() ?? null,
+          totalRows: i.totalRows,
+          processedRows: i.processedRows,
+          plannedCounts: fullCounts(i.plannedCounts),
+          counts: fullCounts(i.counts),
+        }),
+      ),
+      page,
+      pageSize,
+      total,
+      links: { next: page * pageSize < total ? pageUrl(page + 1) : null, prev: page > 1 ? pageUrl(page - 1) : null },
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 import { getDb } from '@/db/client';
-import { handleCreateImport } from '@/lib/imports-api';
+import { handleCreateImport, handleListImports } from '@/lib/imports-api';
 
 /**
  * `POST /api/v1/imports` with `Authorization: Bearer tnt_…`, multipart `file`, `operation`
@@ -8,4 +8,9 @@ import { handleCreateImport } from '@/lib/imports-api';
  */
 export async function POST(request: Request): Promise<Response> {
   return handleCreateImport(getDb(), request);
+}
+
+/** `GET /api/v1/imports?page=&pageSize=`: the import history, newest first (docs/api.md). */
+export async function GET(request: Request): Promise<Response> {
+  return handleListImports(getDb(), request);
 }
