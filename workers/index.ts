@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { closeDb, getDb, type Database } from '@/db/client';
 import { env } from '@/lib/env';
 import { requeueQueuedEmails } from '@/lib/email/send';
+import { pruneWebhookEvents } from '@/lib/email/webhook';
 import { createRenderPool, type RenderPool } from '@/lib/email/render-pool';
 import { createTransportFromEnv, type EmailTransport } from '@/lib/email/transports';
 import { closeRedisConnection, closeRedisConnections, createRedisConnection, queuePrefix } from './connection';
@@ -197,6 +198,8 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     const sweep = () =>
       requeueQueuedEmails(db)
         .then((n) => n > 0 && log(`re-enqueued ${n} queued email(s)`))
+        .then(() => pruneWebhookEvents(db))
+        .then((n) => n > 0 && log(`pruned ${n} old email webhook event(s)`))
         .catch((err: unknown) => log(`email sweep failed: ${err instanceof Error ? err.message : String(err)}`));
     void sweep();
     sweepTimer = setInterval(sweep, options.emailSweepIntervalMs);

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { and, desc, eq, inArray, isNotNull, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { emailMessages, emailWebhookEvents, type EmailStatus, type WebhookEventOutcome } from '@/db/schema';
@@ -249,4 +249,35 @@ export async function latestBounce(db: Db, emailMessageId: string): Promise<Boun
     subType: detail.subType ?? null,
     message: detail.message ?? null,
   };
+}
+
+/**
+ * How long webhook events are kept: long past any retry of an event (Svix retries for about a day
+ * and a half; a replay from the provider's dashboard may come later), so a retry is still
+ * recognised, but not forever (every email sent adds two or three).
+ */
+export const WEBHOOK_EVENT_RETENTION_DAYS = 30;
+const PRUNE_BATCH = 10_000;
+
+/**
+ * Deletes the webhook events received more than WEBHOOK_EVENT_RETENTION_DAYS before `now`, except
+ * the applied bounces and complaints: they explain a message's status (the user page, the
+ * invitation console's Bounced filter) for as long as the message is kept. In batches of
+ * PRUNE_BATCH rows, each its own short statement; returns how many went. Run by the email sweep.
+ */
+export async function pruneWebhookEvents(db: Db, now: Date = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - WEBHOOK_EVENT_RETENTION_DAYS * 86_400_000).toISOString();
+  let total = 0;
+  for (;;) {
+    const [row] = await db.execute<{ n: number }>(sql`
+      with doomed as (
+        select event_id from ${emailWebhookEvents}
+        where received_at < ${before}::timestamptz and not (outcome = 'applied' and status in ('bounced', 'complained'))
+        limit ${PRUNE_BATCH}),
+      gone as (delete from ${emailWebhookEvents} e using doomed d where e.event_id = d.event_id returning 1)
+      select count(*)::int as n from gone`);
+    const n = row?.n ?? 0;
+    total += n;
+    if (n < PRUNE_BATCH) return total;
+  }
 }

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, like, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb } from '@/db/client';
 import { emailMessages, emailWebhookEvents } from '@/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/db/testing';
 import { adminScope } from '@/lib/authz';
-import { signWebhook, UNMATCHED_RETRY_MINUTES } from '@/lib/email/webhook';
+import { latestBounce, pruneWebhookEvents, signWebhook, UNMATCHED_RETRY_MINUTES, WEBHOOK_EVENT_RETENTION_DAYS } from '@/lib/email/webhook';
 import { invitationStateOf, issueInvitation, listInvitations } from '@/lib/invitations';
 import { dbFingerprint } from '@/lib/testing/db-fingerprint';
 import { actorFor, addMember, createTenantFixture, type TenantFixture } from '@/lib/testing/fixtures';
@@ -214,5 +214,42 @@ describe('POST /api/webhooks/resend', () => {
     const list = await listInvitations(tdb.db, scope, { state: 'bounced' });
     expect(list.rows.map((r) => r.email)).toEqual(['bouncy@hooks.test']);
     expect((await listInvitations(tdb.db, scope, { state: 'pending' })).rows.map((r) => r.email)).not.toContain('bouncy@hooks.test');
+  });
+});
+
+describe('pruneWebhookEvents (the email sweep)', () => {
+  it(`deletes events older than ${WEBHOOK_EVENT_RETENTION_DAYS} days, in batches, but keeps the applied bounces and complaints`, async () => {
+    const now = new Date('2026-06-30T00:00:00Z');
+    const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
+    const message = await sentMessage();
+    const event = (id: string, receivedAt: Date, status: string | null, outcome: 'applied' | 'unchanged' | 'unmatched' | 'ignored') => ({
+      eventId: `prune-${id}`,
+      type: status ? `email.${status}` : 'email.opened',
+      emailMessageId: outcome === 'unmatched' ? null : message.id,
+      tenantId: ca.id,
+      outcome,
+      status,
+      receivedAt,
+    });
+    await tdb.db.insert(emailWebhookEvents).values([
+      event('old-delivered', daysAgo(31), 'delivered', 'applied'),
+      event('old-opened', daysAgo(40), null, 'ignored'),
+      event('old-unmatched', daysAgo(31), 'delivered', 'unmatched'),
+      event('old-late-bounce', daysAgo(31), 'bounced', 'unchanged'),
+      event('old-bounce', daysAgo(90), 'bounced', 'applied'),
+      event('old-complaint', daysAgo(91), 'complained', 'applied'),
+      event('recent-delivered', daysAgo(29), 'delivered', 'applied'),
+    ]);
+    // More old ones than one batch deletes.
+    await tdb.db.execute(sql`
+      insert into email_webhook_events (event_id, type, outcome, received_at)
+      select 'prune-bulk-' || g, 'email.opened', 'ignored', ${daysAgo(60).toISOString()}::timestamptz from generate_series(1, 10050) g`);
+
+    expect(await pruneWebhookEvents(tdb.db, now)).toBe(10054);
+    const left = await tdb.db.select({ id: emailWebhookEvents.eventId }).from(emailWebhookEvents).where(like(emailWebhookEvents.eventId, 'prune-%'));
+    expect(left.map((r) => r.id).sort()).toEqual(['prune-old-bounce', 'prune-old-complaint', 'prune-recent-delivered']);
+    // The kept bounce still explains the message's status.
+    expect(await latestBounce(tdb.db, message.id)).toMatchObject({ status: 'bounced' });
+    expect(await pruneWebhookEvents(tdb.db, now)).toBe(0);
   });
 });
