@@ -44,6 +44,15 @@ async function errorOf(run: () => Promise<unknown>): Promise<postgres.PostgresEr
   throw new Error('expected an error');
 }
 
+/** How many rows a member has left: theirs, and their memberships, service access and group memberships. */
+async function rowsOfMember(memberId: string) {
+  const [left] = await sql`select (select count(*)::int from tenant_members where id = ${memberId}) as members,
+                                  (select count(*)::int from org_memberships where member_id = ${memberId}) as memberships,
+                                  (select count(*)::int from service_access where member_id = ${memberId}) as access,
+                                  (select count(*)::int from group_members where member_id = ${memberId}) as groups`;
+  return left;
+}
+
 async function expectForeignKeyError(run: () => Promise<unknown>, constraint: string) {
   const err = await errorOf(run);
   expect({ code: err.code, constraint: err.constraint_name }).toEqual({ code: '23503', constraint });
@@ -171,10 +180,7 @@ describe('statement-level references', () => {
     await sql`insert into service_access (tenant_id, member_id, service_id) values (${tenant.id}, ${leaver.memberId}, ${serviceId})`;
     await sql`insert into group_members (tenant_id, group_id, member_id) values (${tenant.id}, ${groupId}, ${leaver.memberId})`;
     await sql`delete from tenant_members where id = ${leaver.memberId}`;
-    const [left] = await sql`select (select count(*)::int from org_memberships where member_id = ${leaver.memberId}) as memberships,
-                                    (select count(*)::int from service_access where member_id = ${leaver.memberId}) as access,
-                                    (select count(*)::int from group_members where member_id = ${leaver.memberId}) as groups`;
-    expect(left).toEqual({ memberships: 0, access: 0, groups: 0 });
+    expect(await rowsOfMember(leaver.memberId)).toEqual({ members: 0, memberships: 0, access: 0, groups: 0 });
   });
 
   it('deleting a user removes their memberships of tenants, and theirs; a user’s id does not change', async () => {
@@ -183,10 +189,7 @@ describe('statement-level references', () => {
     const refused = await errorOf(() => sql`update users set id = ${MISSING} where id = ${leaver.userId}`);
     expect(refused.code).toBe('23503');
     await sql`delete from users where id = ${leaver.userId}`;
-    const [left] = await sql`select (select count(*)::int from tenant_members where id = ${leaver.memberId}) as members,
-                                    (select count(*)::int from org_memberships where member_id = ${leaver.memberId}) as memberships,
-                                    (select count(*)::int from service_access where member_id = ${leaver.memberId}) as access`;
-    expect(left).toEqual({ members: 0, memberships: 0, access: 0 });
+    expect(await rowsOfMember(leaver.memberId)).toEqual({ members: 0, memberships: 0, access: 0, groups: 0 });
   });
 
   it('deletes a whole tenant: its members go first, then its orgs', async () => {
