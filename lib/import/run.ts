@@ -529,15 +529,15 @@ async function repeatedEmails(db: Db, importId: string): Promise<Set<string>> {
 /**
  * The stored plan in seq order, `size` rows at a time: only one batch is in memory. Each row brings
  * what applyBatch reads of it: the cells that find its org or person (APPLY_VALUE_KEYS, not the
- * whole row) and, when it takes effect, its changes. (Parsing whole rows as JSON was a tenth of
- * the worker's time in an apply, and their objects outlived young-generation collections.)
+ * whole row as JSON) and, when it takes effect, its changes; as raw rows of a prepared statement,
+ * not through drizzle's mapping of each field. (Whole rows parsed, and mapped field by field, took
+ * ≈ 0.7 of the worker's ≈ 4 core-seconds in a 100,000-row apply.)
  */
 async function* storedBatches(db: Db, importId: string, size: number): AsyncGenerator<BatchRow[]> {
   type Row = { entity: ImportRowInput['entity']; row_number: number; seq: number; outcome: PlannedOutcome; changes: PlannedRow['changes'] | null } & Record<
     ApplyValueKey,
     string | null
   >;
-  // Raw rows of a prepared statement: drizzle's mapping of each field of each row cost as much as reading them.
   const cells = sql.raw(APPLY_VALUE_KEYS.map((key) => `"values" ->> '${key}' as "${key}"`).join(', '));
   for (let after = 0; ; ) {
     const rows = await executePrepared<Row>(
