@@ -163,7 +163,7 @@ export async function loadGroup(db: Db, actor: Actor, groupId: string): Promise<
 }
 
 /**
- * Deletes a group with its memberships and permissions (the foreign keys cascade); returns what
+ * Deletes a group with its memberships and permissions (the database cascades them); returns what
  * went with it. Audited as `group.delete`, with the counts.
  */
 export async function deleteGroup(db: Db, actor: Actor, groupId: string): Promise<GroupDetails> {

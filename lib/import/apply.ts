@@ -55,7 +55,7 @@ import type { SnapshotGroup, SnapshotMember, SnapshotOrg, TenantSnapshot } from 
  *   after the rows' own events.
  * - A delete row removes the member from the whole tenant (plan.ts: "every listed user is removed from
  *   the whole tenant"), as removeMember: audit `member.remove` with reason `removed`; memberships,
- *   service access, group memberships and invitations go with the member row (foreign keys).
+ *   service access, group memberships and invitations go with the member row (the database cascades them).
  * - New users, members, memberships and orgs get time-ordered ids (lib/ids uuidv7): a batch's rows
  *   then land at the right edge of their indexes instead of on random leaf pages.
  * - Orgs are deleted after the members of the batch (the planner guarantees they are empty by then);

@@ -510,7 +510,11 @@ async function deliver(messageIds: string[], importId: string, log: (line: strin
   await deliverQueuedEmails(messageIds).catch((err: unknown) => log(`emails of import ${importId} left to the email sweep: ${(err as Error).message}`));
 }
 
-/** The lower-cased emails of the import's user rows that occur more than once (a person in several orgs). */
+/**
+ * The lower-cased emails of the import's user rows that occur more than once (a person in several
+ * orgs). Counted here, not with GROUP BY lower(…): the snapshot's keys are String#toLowerCase, which
+ * PostgreSQL's lower() does not match for every non-ASCII letter.
+ */
 async function repeatedEmails(db: Db, importId: string): Promise<Set<string>> {
   const rows = await db
     .select({ email: sql<string>`${importRows.values} ->> 'email'` })
