@@ -79,8 +79,9 @@ export function runTee(cmd, args, env, onSpawn = () => {}) {
  * (rendered emails, query results, a batch's arrays) piled up to ≈ 450 MB over ≈ 100 MB of live
  * data before a collection; at 1.3 it is collected so often that a 100,000-row apply spent ≈ 2 more
  * core-seconds in GC (≈ 1 s of the apply on 2 cores). 512: a 100,000-row import peaks at ≈ 260 MB
- * (1024: 280–305 MB, too close to the 300 MB target; the apply's worker CPU 5.1–6.2 core-seconds
- * against 6.5–6.7 at 512 and 4.2 uncapped). What the worker keeps alive is bounded (the tenant
+ * (1024: 280–305 MB, too close to the 300 MB target). Those GC figures were taken while the apply
+ * allocated ≈ 1.5 GB; it now allocates ≈ 1 GB, and at 512 the worker spends ≈ 3.8 core-seconds in
+ * all on a 100,000-row apply (docs/import.md). What the worker keeps alive is bounded (the tenant
  * snapshot is read through cursors, one plan or batch is in memory, created members leave the
  * apply's snapshot, invitations are filled in from stencils), so the cap itself is never near:
  * 200,000 rows apply and plan against a 200,000-member tenant even at 256 (README, WORKER_HEAP_MB).
